@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The NTA authors
+ */
+
+#ifndef NTA_H
+#define NTA_H
+
+/**
+ * @file
+ * NTA: the network tree allocator.
+ *
+ * An arena is a set of contiguous memory regions cut in units of
+ * NTA_UNIT_SIZE bytes (32 by default). A buffer takes exactly the units it
+ * needs; a freed buffer merges at once with the free neighbours on either
+ * side; free extents are indexed per region in an AVL tree keyed by
+ * (size, address), so an allocation is best fit, lowest address first, and
+ * every search, insert and delete is O(log2 N) worst case. A per-thread cache
+ * of recently freed buffers makes the common case O(1); the tree is the
+ * bound, not the hot path.
+ *
+ * All allocator metadata lives outside the regions: nothing but buffer data
+ * is ever written inside a region, so a process that maps a region can read
+ * (or write) packets but never corrupt the allocator.
+ *
+ * The library has no DPDK dependency. Errors follow DPDK's convention: a
+ * function returns NULL or -1 and sets nta_errno (a thread-local errno value,
+ * like rte_errno); each function documents the codes it sets. Every refused
+ * call logs one line and leaves the arena exactly as it was.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "nta_config.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Allocation unit in bytes: every buffer is a whole number of units. */
+#define NTA_UNIT NTA_UNIT_SIZE
+
+#if NTA_AVL_BITS == 16
+/** Index of an AVL node and count of units: the one type to widen. */
+typedef uint16_t avl_t;
+#else
+typedef uint32_t avl_t;
+#endif
+
+/** Most units one region can hold: every start and length fits an avl_t. */
+#define NTA_REGION_MAX_UNITS ((uint64_t)(avl_t)-1 + 1)
+/** Most bytes one region can hold (2 MB with 16-bit avl_t and 32 B units). */
+#define NTA_REGION_MAX_BYTES (NTA_REGION_MAX_UNITS * NTA_UNIT)
+/** Most regions in one arena. */
+#define NTA_MAX_REGIONS 4096
+/** Longest arena name, terminating NUL included. */
+#define NTA_NAME_LEN 32
+
+/** Thread-local error code of the last failed call (errno values). */
+extern __thread int nta_errno;
+
+/** Where an arena's regions come from. */
+enum nta_backing {
+	/** Anonymous private memory: tests and tools, not shareable. */
+	NTA_BACKING_ANON = 0,
+	/**
+	 * Files on a hugetlbfs mount found by libhugetlbfs, one per region,
+	 * named so that another process can open and map them
+	 * (nta_region_info()); removed when the arena is destroyed.
+	 */
+	NTA_BACKING_HUGETLBFS,
+	/** Memory given by the caller with nta_arena_add_memory(). */
+	NTA_BACKING_EXTERNAL,
+};
+
+/** How to build an arena; zero means "the default" in every field. */
+struct nta_arena_config {
+	/** Name used in logs and in hugetlbfs file names ("nta"). */
+	const char *name;
+	/** Where regions come from (NTA_BACKING_ANON). */
+	enum nta_backing backing;
+	/**
+	 * Bytes per ordinary region: a multiple of the backing page size and
+	 * of NTA_UNIT, at most NTA_REGION_MAX_BYTES. Default: the hugepage
+	 * size for hugetlbfs, 2 MB (or NTA_REGION_MAX_BYTES if smaller) for
+	 * anonymous memory.
+	 */
+	size_t region_size;
+	/** Ordinary regions created at once (1; 0 for an external arena). */
+	unsigned int initial_regions;
+	/** Ordinary regions the arena may grow to (64). */
+	unsigned int max_regions;
+	/**
+	 * Bytes of the one contiguous jumbo region, for buffers larger than an
+	 * ordinary region; 0: no jumbo region. At most NTA_REGION_MAX_BYTES.
+	 */
+	size_t jumbo_size;
+	/** Hugepage size for NTA_BACKING_HUGETLBFS (libhugetlbfs default). */
+	size_t hugepage_size;
+	/** NTA_ARENA_F_* flags. */
+	unsigned int flags;
+};
+
+/** Do not use per-thread caches: every call goes to the tree. */
+#define NTA_ARENA_F_NO_CACHE 0x1
+/** Do not log refused calls (tests that provoke them on purpose). */
+#define NTA_ARENA_F_QUIET 0x2
+
+struct nta_arena;
+
+/**
+ * A buffer as it crosses a process boundary: the region it is in, its byte
+ * offset from the region start, and its length in bytes.
+ */
+struct nta_desc {
+	uint32_t region;
+	uint32_t offset;
+	uint32_t len;
+};
+
+/** What nta_region_info() tells about one region. */
+struct nta_region_info {
+	uint32_t id;            /**< Region id, as in descriptors. */
+	int jumbo;              /**< 1 for the jumbo region. */
+	void *base;             /**< Start of the region in this process. */
+	size_t size;            /**< Bytes in the region (whole units). */
+	uint64_t iova;          /**< IO address of base, or UINT64_MAX. */
+	int fd;                 /**< Backing file descriptor, or -1. */
+	char path[256];         /**< Backing file path, or "". */
+};
+
+/** Arena statistics; a snapshot, exact when no other thread works. */
+struct nta_stats {
+	uint64_t bytes_total;      /**< Bytes in all regions. */
+	uint64_t bytes_used;       /**< Bytes in buffers held by callers. */
+	uint64_t bytes_cached;     /**< Bytes in freed buffers held by caches. */
+	uint64_t bytes_free;       /**< Bytes in free extents (the trees). */
+	uint64_t largest_free;     /**< Largest free extent, bytes. */
+	uint64_t free_extents;     /**< Number of free extents. */
+	double fragmentation;      /**< 1 - largest_free / bytes_free (0 if none). */
+	uint32_t tree_height_max;  /**< Highest AVL tree of any region. */
+	uint32_t regions;          /**< Regions, the jumbo one included. */
+	uint64_t buffers_used;     /**< Buffers held by callers. */
+	uint64_t metadata_bytes;   /**< Out-of-band bytes: bitmaps, nodes, caches. */
+	uint64_t allocs;           /**< Successful allocations. */
+	uint64_t frees;            /**< Successful frees. */
+	uint64_t alloc_fails;      /**< Allocations refused (any reason). */
+	uint64_t free_errors;      /**< Frees refused (bad pointer, double free). */
+	uint64_t cache_hits;       /**< Allocations served by a cache. */
+	uint64_t cache_flushes;    /**< Cache flushes to the trees. */
+	uint64_t tree_allocs;      /**< Allocations served by a tree. */
+	uint64_t tree_frees;       /**< Buffers returned to a tree. */
+	uint64_t merges;           /**< Free neighbours merged on return. */
+};
+
+/**
+ * Create an arena.
+ *
+ * @param cfg
+ *   Settings; NULL for all defaults (anonymous memory).
+ * @return
+ *   The arena, or NULL with nta_errno set:
+ *   - EINVAL: a setting out of range (region_size not a multiple of the
+ *     unit or page size, or above NTA_REGION_MAX_BYTES, max_regions above
+ *     NTA_MAX_REGIONS, jumbo_size too large, unknown backing or flag).
+ *   - ENOMEM: memory for the regions or the metadata could not be had.
+ *   - ENOENT: hugetlbfs backing, but no hugetlbfs mount for the page size.
+ */
+struct nta_arena *nta_arena_create(const struct nta_arena_config *cfg);
+
+/**
+ * Destroy an arena: unmap its regions (and remove their hugetlbfs files),
+ * free its metadata. Buffers still allocated are lost. NULL does nothing.
+ * No other thread may use the arena during or after the call.
+ */
+void nta_arena_destroy(struct nta_arena *arena);
+
+/**
+ * Add memory given by the caller as region(s) of an external arena. The
+ * memory is cut into regions of at most the arena's region size; the arena
+ * never unmaps it.
+ *
+ * @param addr
+ *   Start of the memory; aligned to NTA_UNIT.
+ * @param len
+ *   Length in bytes; the tail that is not a whole unit is not used.
+ * @param iova
+ *   IO address of addr, or UINT64_MAX if unknown (then nta_iova() reports
+ *   UINT64_MAX for buffers in it).
+ * @return
+ *   Id of the first region added, or -1 with nta_errno set:
+ *   - EINVAL: NULL arena or addr, addr misaligned, len below one unit, the
+ *     arena is not NTA_BACKING_EXTERNAL, or the memory overlaps a region.
+ *   - ENOSPC: the arena already has NTA_MAX_REGIONS (or max_regions).
+ *   - ENOMEM: no memory for the metadata.
+ */
+int nta_arena_add_memory(struct nta_arena *arena, void *addr, size_t len, uint64_t iova);
+
+/**
+ * Allocate a buffer of at least size bytes (rounded up to whole units),
+ * aligned to NTA_UNIT. Best fit, lowest address first; buffers larger than
+ * an ordinary region come from the jumbo region. Thread-safe.
+ *
+ * @return
+ *   The buffer, or NULL with nta_errno set:
+ *   - EINVAL: arena NULL or size 0.
+ *   - E2BIG: size larger than the largest region can ever hold.
+ *   - ENOMEM: no free extent large enough, and the arena cannot grow.
+ */
+void *nta_alloc(struct nta_arena *arena, size_t size);
+
+/**
+ * Allocate a buffer of at least size bytes whose start is aligned to align
+ * (a power of two, at least NTA_UNIT; NTA_UNIT itself gives nta_alloc()).
+ * The units skipped for alignment stay free. Never served by a cache.
+ *
+ * @return
+ *   The buffer, or NULL with nta_errno set: the codes of nta_alloc(), and
+ *   EINVAL when align is not a power of two or above the region size.
+ */
+void *nta_alloc_aligned(struct nta_arena *arena, size_t size, size_t align);
+
+/**
+ * Free a buffer. It merges at once with its free neighbours (or waits in
+ * the calling thread's cache). Any thread may free any buffer. Freeing NULL
+ * does nothing and returns 0.
+ *
+ * @return
+ *   0, or -1 with nta_errno set, the arena unchanged and one line logged:
+ *   - EINVAL: arena NULL, or ptr inside a region but not at the start of a
+ *     buffer (interior or misaligned pointer).
+ *   - EFAULT: ptr is in no region of this arena.
+ *   - EALREADY: ptr is the start of a buffer that is already free (double
+ *     free).
+ */
+int nta_free(struct nta_arena *arena, void *ptr);
+
+/**
+ * Size in bytes of the buffer that starts at ptr (whole units).
+ *
+ * @return
+ *   The size, or 0 with nta_errno set to the codes of nta_free() when ptr is
+ *   not an allocated buffer.
+ */
+size_t nta_size(const struct nta_arena *arena, const void *ptr);
+
+/**
+ * Return the calling thread's cached buffers to the trees (merging them).
+ * Call before a thread exits for good, or to measure fragmentation.
+ */
+void nta_cache_flush(struct nta_arena *arena);
+
+/**
+ * Return the cached buffers of every thread to the trees. No other thread
+ * may use the arena during the call.
+ */
+void nta_cache_flush_all(struct nta_arena *arena);
+
+/**
+ * Describe an allocated buffer as (region, offset, length).
+ *
+ * @param ptr
+ *   Start of an allocated buffer.
+ * @param len
+ *   Bytes of the buffer the descriptor covers; 0 means the whole buffer.
+ * @return
+ *   0, or -1 with nta_errno set: the codes of nta_free(), and EINVAL when
+ *   desc is NULL or len exceeds the buffer.
+ */
+int nta_to_desc(const struct nta_arena *arena, const void *ptr, uint32_t len,
+		struct nta_desc *desc);
+
+/**
+ * Address in this process of the bytes a descriptor names, after checking
+ * that they lie inside one region. It does not check that they are an
+ * allocated buffer: use nta_desc_check() for descriptors from elsewhere.
+ *
+ * @return
+ *   The address, or NULL with nta_errno set to EINVAL (NULL argument) or
+ *   ERANGE (unknown region, offset or length out of the region).
+ */
+void *nta_from_desc(const struct nta_arena *arena, const struct nta_desc *desc);
+
+/**
+ * Check a descriptor that came from another process: its region exists,
+ * its offset is the start of a buffer allocated now, and its length fits in
+ * that buffer.
+ *
+ * @return
+ *   The buffer's address, or NULL with nta_errno set: ERANGE (unknown
+ *   region, offset or length out of range), EINVAL (offset not the start of
+ *   a buffer), EALREADY (the buffer is free).
+ */
+void *nta_desc_check(const struct nta_arena *arena, const struct nta_desc *desc);
+
+/**
+ * IO address of a byte in the arena (region IO base + offset).
+ *
+ * @return
+ *   The IO address, or UINT64_MAX when ptr is in no region or the region's
+ *   IO address is unknown.
+ */
+uint64_t nta_iova(const struct nta_arena *arena, const void *ptr);
+
+/**
+ * Set the IO address of a region (e.g. after registering it with DPDK).
+ *
+ * @return 0, or -1 with nta_errno set to ERANGE when the region does not exist.
+ */
+int nta_region_set_iova(struct nta_arena *arena, uint32_t region, uint64_t iova);
+
+/** Number of regions (the jumbo one included); 0 for a NULL arena. */
+uint32_t nta_region_count(const struct nta_arena *arena);
+
+/**
+ * Describe region id.
+ *
+ * @return 0, or -1 with nta_errno set to ERANGE (no such region) or EINVAL.
+ */
+int nta_region_info(const struct nta_arena *arena, uint32_t id, struct nta_region_info *info);
+
+/**
+ * Id of the region that holds ptr.
+ *
+ * @return The id, or -1 with nta_errno set to EFAULT.
+ */
+int nta_region_of(const struct nta_arena *arena, const void *ptr);
+
+/**
+ * Fill stats. Exact when no other thread uses the arena, a consistent
+ * snapshot of the trees otherwise (caches are read without stopping them).
+ *
+ * @return 0, or -1 with nta_errno set to EINVAL (NULL argument).
+ */
+int nta_stats_get(struct nta_arena *arena, struct nta_stats *stats);
+
+/** Print stats and, when verbose, every region's free extents. */
+void nta_dump(FILE *f, struct nta_arena *arena, int verbose);
+
+/**
+ * Check every invariant of the arena (each region's units add up; every
+ * free extent is in its tree exactly once; tree order, parent links,
+ * heights and AVL balance; no two adjacent free extents; every cached
+ * buffer is a buffer held by exactly one cache; counters agree) and return
+ * the number of violations, printing each to the log. No other thread may
+ * use the arena during the call.
+ *
+ * @return 0 when the arena is sound, the number of violations otherwise,
+ *   or -1 with nta_errno = EINVAL for a NULL arena.
+ */
+int nta_verify(struct nta_arena *arena);
+
+/**
+ * Log function for refused calls and violations; NULL restores the default
+ * (one line on stderr). Process-wide.
+ */
+void nta_set_log(void (*fn)(int level, const char *msg));
+
+/** Log levels passed to the log function. */
+#define NTA_LOG_ERR 3
+#define NTA_LOG_WARNING 4
+#define NTA_LOG_INFO 6
+#define NTA_LOG_DEBUG 7
+
+/** Short text for an nta_errno value. */
+const char *nta_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NTA_H */

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The NTA authors
+ */
+
+#ifndef NTA_PRIVATE_H
+#define NTA_PRIVATE_H
+
+/*
+ * Internals of the network tree allocator. Nothing here is API; tests include
+ * it to reach the AVL tree and the bitmaps directly.
+ *
+ * A region is NTA_UNIT-byte units [0, units). Every unit belongs to exactly
+ * one block; a block is one of
+ *   - free:   in the region's AVL tree (a "free extent"),
+ *   - cached: freed by a caller, waiting in one thread's cache,
+ *   - used:   held by a caller.
+ * The state of every block is kept in three bitmaps outside the region:
+ *
+ *   unit:     0   1   2   3   4   5   6   7   8   9  10  11
+ *   block:   [ used  ][    free       ][c ][ used      ][ free ]
+ *   head:     1   0   1   0   0   0   1   1   0   0   1   0
+ *   free:     0   0   1   0   0   0   0   0   0   0   1   0
+ *   used:     1   0   0   0   0   0   0   1   0   0   0   0
+ *
+ * The length of a block is the distance from its head bit to the next head
+ * bit (or to the region end), found in O(1) through summary levels.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <pthread.h>
+
+#include "nta.h"
+
+#define NTA_BITS_PER_WORD 64
+/* Levels of a summarised bitmap: 64^6 bits covers any region we allow. */
+#define NTA_BM_MAX_LEVELS 6
+
+/*
+ * A bitmap with summary levels: bit i of level k+1 is set iff word i of level
+ * k is not zero. Level 0 holds the bits; the top level is one word.
+ *
+ * Invariants (checked by nta_bitmap_check()):
+ *   for every level k < levels-1 and word w:
+ *       bit w of level k+1 == (lvl[k][w] != 0)
+ *   no bit at or above nbits is set in level 0.
+ * Writers hold the arena lock; readers that do not use relaxed atomic loads
+ * and only rely on bits that cannot change under them (see nta_free()).
+ */
+struct nta_bitmap {
+	uint64_t nbits;
+	uint32_t levels;
+	uint64_t *lvl[NTA_BM_MAX_LEVELS];
+	uint64_t words[NTA_BM_MAX_LEVELS];
+};
+
+int nta_bitmap_init(struct nta_bitmap *bm, uint64_t nbits);
+void nta_bitmap_fini(struct nta_bitmap *bm);
+void nta_bitmap_set(struct nta_bitmap *bm, uint64_t i);
+void nta_bitmap_clear(struct nta_bitmap *bm, uint64_t i);
+/* Lowest set bit >= i, or nbits if none. */
+uint64_t nta_bitmap_next(const struct nta_bitmap *bm, uint64_t i);
+/* Highest set bit <= i, or UINT64_MAX if none. */
+uint64_t nta_bitmap_prev(const struct nta_bitmap *bm, uint64_t i);
+/* Number of summary inconsistencies. */
+unsigned int nta_bitmap_check(const struct nta_bitmap *bm);
+
+static inline bool
+nta_bitmap_test(const struct nta_bitmap *bm, uint64_t i)
+{
+	return (__atomic_load_n(&bm->lvl[0][i / 64], __ATOMIC_RELAXED) >> (i % 64)) & 1;
+}
+
+/*
+ * An AVL node: one free extent of a region. 12 bytes with 16-bit avl_t.
+ *
+ *   byte:  0     2      4       6       8        10       11
+ *         +-----+------+-------+-------+--------+--------+-------+
+ *         |left |right |parent | start | len_m1 | height | spare |
+ *         +-----+------+-------+-------+--------+--------+-------+
+ *
+ * left, right, parent: node indices, 0 = none (node 0 is never used).
+ * start:  first unit of the extent; len_m1: its units minus one, so that a
+ *         region of exactly 2^16 units (2 MB of 32 B units) fits 16 bits.
+ * height: 1 for a leaf, 1 + max(child heights) otherwise; 0 marks a spare
+ *         node (on the tree's spare list, linked through parent).
+ *
+ * Tree invariants (checked by nta_tree_check()):
+ *   key(n) = (len, start); key(left) < key(n) < key(right) for every n
+ *   height(n) = 1 + max(height(left), height(right)), height(0) = 0
+ *   |height(left) - height(right)| <= 1
+ *   parent(left(n)) = parent(right(n)) = n; parent(root) = 0
+ *   count = number of nodes reachable from root
+ *   count + spare nodes = capacity
+ *   height(root) <= 1.44 log2(count + 2)
+ */
+struct nta_node {
+	avl_t left;
+	avl_t right;
+	avl_t parent;
+	avl_t start;
+	avl_t len_m1;
+	uint8_t height;
+	uint8_t spare;
+};
+
+#if NTA_AVL_BITS == 16
+_Static_assert(sizeof(struct nta_node) == 12, "an AVL node is 12 bytes with 16-bit avl_t");
+#endif
+
+/* Nodes are allocated in chunks; an index is (chunk, slot). */
+#define NTA_NODE_CHUNK_SHIFT 8
+#define NTA_NODE_CHUNK (1u << NTA_NODE_CHUNK_SHIFT)
+
+/* The free index of one region: an AVL tree of free extents. */
+struct nta_tree {
+	struct nta_node **chunk;  /* chunk[i >> SHIFT][i & (CHUNK-1)] is node i */
+	uint32_t n_chunks;        /* chunks allocated */
+	uint32_t max_chunks;      /* chunk table size */
+	uint64_t max_nodes;       /* most nodes the tree may ever need (+1 for 0) */
+	uint64_t capacity;        /* nodes allocated, node 0 excluded */
+	uint64_t count;           /* nodes in the tree */
+	avl_t root;
+	avl_t spare;              /* first spare node, 0 if none */
+};
+
+static inline struct nta_node *
+nta_node(const struct nta_tree *t, uint64_t i)
+{
+	return &t->chunk[i >> NTA_NODE_CHUNK_SHIFT][i & (NTA_NODE_CHUNK - 1)];
+}
+
+static inline uint64_t
+nta_node_len(const struct nta_node *n)
+{
+	return (uint64_t)n->len_m1 + 1;
+}
+
+int nta_tree_init(struct nta_tree *t, uint64_t max_extents);
+void nta_tree_fini(struct nta_tree *t);
+/* Make sure at least n spare nodes exist. 0, or -1 (ENOMEM). */
+int nta_tree_reserve(struct nta_tree *t, uint64_t n);
+/* Insert extent (start, len); needs a spare node (nta_tree_reserve()). */
+void nta_tree_insert(struct nta_tree *t, uint64_t start, uint64_t len);
+/* Remove extent (start, len). 0, or -1 if it is not in the tree. */
+int nta_tree_remove(struct nta_tree *t, uint64_t start, uint64_t len);
+/* Node of the smallest extent of at least len units (lowest start on ties). */
+avl_t nta_tree_best_fit(const struct nta_tree *t, uint64_t len);
+/* Node of the largest extent, 0 if empty. */
+avl_t nta_tree_last(const struct nta_tree *t);
+/* In-order walk: first node, next node; 0 at the end. */
+avl_t nta_tree_first(const struct nta_tree *t);
+avl_t nta_tree_next(const struct nta_tree *t, avl_t n);
+static inline uint32_t
+nta_tree_height(const struct nta_tree *t)
+{
+	return t->root ? nta_node(t, t->root)->height : 0;
+}
+/* Number of violated tree invariants; each is reported through report. */
+unsigned int nta_tree_check(const struct nta_tree *t,
+		void (*report)(void *arg, const char *what), void *arg);
+
+/*
+ * A region: units [0, units) of memory at base, and its out-of-band control
+ * block (this struct, the bitmaps and the tree, all outside the memory).
+ *
+ * Invariants (checked by nta_verify()):
+ *   head bit 0 is set (unit 0 starts a block)
+ *   free  ⊆ head; used ⊆ head; free ∩ used = ∅
+ *   for each free extent (s, l): free bit s set, the next head is s + l
+ *       (or units), and (s, l) is in the tree exactly once
+ *   the tree holds no other extent; free_units = Σ l over the tree
+ *   no two free extents are adjacent: if free bit s and the extent ends at
+ *       e < units, then free bit e is clear
+ *   a head bit with neither free nor used set is a cached block, held by
+ *       exactly one thread cache
+ *   nonfree_blocks = head bits - free extents
+ *   tree.capacity >= tree.count (+ 2 spare before each allocation)
+ */
+struct nta_region {
+	uint8_t *base;
+	uint64_t units;
+	uint32_t id;
+	bool jumbo;
+	bool owned;               /* the arena mapped it and unmaps it */
+	uint64_t iova;
+	size_t map_len;
+	int fd;
+	char path[256];
+	struct nta_bitmap head;   /* a block starts at unit u */
+	struct nta_bitmap free;   /* a free extent starts at unit u */
+	uint64_t *used;           /* a caller's buffer starts at u; atomic RMW */
+	struct nta_tree tree;
+	uint64_t free_units;      /* units in the tree */
+	uint64_t max_free;        /* units of the largest free extent */
+	uint64_t nonfree_blocks;  /* used + cached blocks */
+};
+
+/* One entry of a thread cache. */
+struct nta_cache_ent {
+	uint8_t *ptr;
+	uint32_t unit;     /* first unit in its region */
+	uint16_t region;
+	uint16_t next;     /* next entry of the same bin + 1; 0 ends the bin */
+};
+
+#define NTA_CACHE_BINS (NTA_CACHE_MAX_UNITS + 1)
+#define NTA_CACHE_CAP (NTA_CACHE_SIZE > 0 ? NTA_CACHE_SIZE : 1)
+
+/*
+ * A per-thread cache of freed buffers, binned by exact unit count. Only its
+ * thread touches it (nta_verify() and nta_cache_flush_all() require the
+ * arena to be quiescent).
+ *
+ * Invariants:
+ *   count = Σ over bins of the bin's list length <= NTA_CACHE_SIZE
+ *   every entry is on exactly one list: a bin's, or the spare list
+ *   an entry in bin n is a cached block of exactly n units
+ *   units = Σ n over cached entries
+ */
+struct nta_cache {
+	uint32_t count;
+	uint64_t units;
+	uint16_t spare;                   /* first spare entry + 1 */
+	uint16_t bin[NTA_CACHE_BINS];     /* first entry + 1 of each size */
+	struct nta_cache_ent ent[NTA_CACHE_CAP];
+	/* Counters, written by the owner thread only. */
+	uint64_t allocs;
+	uint64_t frees;
+	uint64_t hits;
+	uint64_t flushes;
+};
+
+/* Registry of regions for lock-free lookup: sorted by base address. */
+struct nta_region_index {
+	uint32_t n;
+	struct nta_region *r[];
+};
+
+struct nta_arena {
+	char name[NTA_NAME_LEN];
+	struct nta_arena_config cfg;
+	size_t region_size;       /* bytes of an ordinary region */
+	uint64_t region_units;    /* units of an ordinary region */
+	uint64_t max_units;       /* largest buffer ever possible */
+	pthread_mutex_t lock;     /* trees, head/free bitmaps, region table */
+	struct nta_region *regions[NTA_MAX_REGIONS];
+	uint32_t n_regions;       /* published with release */
+	uint32_t n_ordinary;
+	int jumbo;                /* id of the jumbo region, -1 if none */
+	uint32_t hint;            /* ordinary region tried first */
+	struct nta_region_index *index;     /* current lookup table */
+	struct nta_region_index *old_index[NTA_MAX_REGIONS + 1];
+	uint32_t n_old_index;
+	struct nta_cache *cache[NTA_MAX_THREADS];
+	/* Counters under lock. */
+	uint64_t allocs;
+	uint64_t frees;
+	uint64_t tree_allocs;
+	uint64_t tree_frees;
+	uint64_t merges;
+	uint64_t flushes;
+	/* Counters updated atomically. */
+	uint64_t alloc_fails;
+	uint64_t free_errors;
+};
+
+/* Logging (nta_log.c). */
+void nta_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Backings (nta_backing.c): map a region's memory, or unmap it. */
+int nta_backing_map(struct nta_arena *a, struct nta_region *r, size_t size);
+void nta_backing_unmap(struct nta_region *r);
+size_t nta_backing_page_size(const struct nta_arena_config *cfg);
+
+/* Slot of the calling thread for per-thread caches, -1 if none is left. */
+int nta_thread_slot(void);
+
+#endif /* NTA_PRIVATE_H */
