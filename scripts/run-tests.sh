@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Build NTA if needed and run its test suites (unit, fuzz, dpdk, e2e: every
+# suite that exists), then print a summary. Run from anywhere, as root on
+# Debian 12 (the dpdk and e2e suites need hugepages).
+#
+#   scripts/run-tests.sh [extra meson test arguments]
+#
+# Environment:
+#   NTA_SKIP_SETUP=1   do not run scripts/setup.sh (packages, hugepages)
+#   NTA_BUILD_DIR      build directory (build)
+#   NTA_MESON_OPTS     meson setup options when the directory is created
+#   NTA_SUITES         suites to run, e.g. "unit fuzz" (all that exist)
+# Exit status: 0 when every test passed (or was skipped), nonzero otherwise.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+bdir=${NTA_BUILD_DIR:-build}
+
+if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
+	sed -n '4,15p' "$0" | sed 's/^# \{0,1\}//'
+	exit 0
+fi
+
+if [ "${NTA_SKIP_SETUP:-0}" != 1 ]; then
+	scripts/setup.sh all
+fi
+
+if [ ! -f "$bdir/build.ninja" ]; then
+	# shellcheck disable=SC2086 # NTA_MESON_OPTS is a list of options
+	meson setup "$bdir" ${NTA_MESON_OPTS:-}
+fi
+ninja -C "$bdir"
+
+# Suites that exist in this build (meson names them "project:suite").
+mapfile -t have < <(meson introspect --tests "$bdir" | python3 -c '
+import json, sys
+s = set()
+for t in json.load(sys.stdin):
+    for x in t.get("suite", []):
+        s.add(x.split(":", 1)[-1])
+print("\n".join(sorted(s)))')
+
+args=()
+if [ -n "${NTA_SUITES:-}" ]; then
+	for s in $NTA_SUITES; do
+		if printf '%s\n' "${have[@]}" | grep -qxF -- "$s"; then
+			args+=(--suite "$s")
+		else
+			echo "run-tests: suite '$s' does not exist in $bdir, skipped"
+		fi
+	done
+	if [ ${#args[@]} -eq 0 ]; then
+		echo "run-tests: none of the suites '$NTA_SUITES' exists in $bdir"
+		echo "tests: 0 passed, 0 failed"
+		exit 0
+	fi
+fi
+echo "run-tests: suites in $bdir: ${have[*]:-none}; running: ${NTA_SUITES:-all}"
+
+# DPDK tests are is_parallel:false in their meson.build, so meson runs them
+# one at a time; the others run in parallel on every core.
+rc=0
+rm -f "$bdir/meson-logs/testlog.json"
+meson test -C "$bdir" --print-errorlogs "${args[@]}" "$@" || rc=$?
+
+log="$bdir/meson-logs/testlog.json"
+if [ ! -f "$log" ]; then
+	echo "tests: 0 passed, 0 failed"
+else
+	python3 - "$log" <<'PY'
+import json, sys
+per = {}
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if not line:
+        continue
+    t = json.loads(line)
+    suites = [s.split(":", 1)[-1] for s in t.get("suite", [])] or ["(none)"]
+    r = t.get("result", "")
+    key = ("passed" if r in ("OK", "EXPECTEDFAIL") else
+           "skipped" if r == "SKIP" else "failed")
+    c = per.setdefault(suites[0], {"passed": 0, "failed": 0, "skipped": 0})
+    c[key] += 1
+    if key == "failed":
+        print("run-tests: FAILED %s (%s, %.1f s)" % (t.get("name"), r, t.get("duration", 0)))
+tot = {"passed": 0, "failed": 0, "skipped": 0}
+print("run-tests: summary per suite")
+for s in sorted(per):
+    c = per[s]
+    print("  %-8s %3d passed, %3d failed, %3d skipped" % (s, c["passed"], c["failed"], c["skipped"]))
+    for k in tot:
+        tot[k] += c[k]
+print("tests: %d passed, %d failed, %d skipped" % (tot["passed"], tot["failed"], tot["skipped"]))
+PY
+fi
+if [ "$rc" -ne 0 ]; then
+	echo "run-tests: meson test failed (exit $rc); last lines of $bdir/meson-logs/testlog.txt:"
+	tail -n 150 "$bdir/meson-logs/testlog.txt" 2>/dev/null || true
+fi
+exit "$rc"
