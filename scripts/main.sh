@@ -15,13 +15,13 @@ if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
 	exit 0
 fi
 
-if [ -x scripts/demo.sh ] || [ -f scripts/demo.sh ]; then
-	exec bash scripts/demo.sh "$@"
-fi
-
 if [ "${NTA_SKIP_SETUP:-0}" != 1 ]; then
 	scripts/setup.sh all
 fi
 [ -f build/build.ninja ] || meson setup build
 ninja -C build
+
+if [ -f scripts/demo.sh ]; then
+	exec bash scripts/demo.sh "$@"
+fi
 exec build/app/nta-bench/nta-bench --quick "$@"
