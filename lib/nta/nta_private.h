@@ -146,6 +146,8 @@ void nta_tree_insert(struct nta_tree *t, uint64_t start, uint64_t len);
 int nta_tree_remove(struct nta_tree *t, uint64_t start, uint64_t len);
 /* Node of the smallest extent of at least len units (lowest start on ties). */
 avl_t nta_tree_best_fit(const struct nta_tree *t, uint64_t len);
+/* Node of extent (start, len), 0 if it is not in the tree. */
+avl_t nta_tree_find(const struct nta_tree *t, uint64_t start, uint64_t len);
 /* Node of the largest extent, 0 if empty. */
 avl_t nta_tree_last(const struct nta_tree *t);
 /* In-order walk: first node, next node; 0 at the end. */
@@ -272,6 +274,7 @@ void nta_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 int nta_backing_map(struct nta_arena *a, struct nta_region *r, size_t size);
 void nta_backing_unmap(struct nta_region *r);
 size_t nta_backing_page_size(const struct nta_arena_config *cfg);
+size_t nta_backing_default_region(const struct nta_arena_config *cfg);
 
 /* Slot of the calling thread for per-thread caches, -1 if none is left. */
 int nta_thread_slot(void);

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The NTA authors
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nta_private.h"
+
+__thread int nta_errno;
+
+static void (*nta_log_fn)(int level, const char *msg);
+
+void
+nta_set_log(void (*fn)(int level, const char *msg))
+{
+	__atomic_store_n(&nta_log_fn, fn, __ATOMIC_RELEASE);
+}
+
+void
+nta_log(int level, const char *fmt, ...)
+{
+	void (*fn)(int level, const char *msg) = __atomic_load_n(&nta_log_fn, __ATOMIC_ACQUIRE);
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (fn != NULL)
+		fn(level, msg);
+	else
+		fprintf(stderr, "NTA: %s\n", msg);
+}
+
+const char *
+nta_strerror(int err)
+{
+	switch (err) {
+	case 0:
+		return "success";
+	case EINVAL:
+		return "invalid argument (bad size, interior or misaligned pointer)";
+	case EFAULT:
+		return "pointer is in no region of this arena";
+	case EALREADY:
+		return "buffer is already free (double free)";
+	case E2BIG:
+		return "size larger than the largest region";
+	case ENOMEM:
+		return "out of memory";
+	case ENOSPC:
+		return "no room for another region";
+	case ERANGE:
+		return "descriptor out of range";
+	case ENOENT:
+		return "no hugetlbfs mount for the page size";
+	default:
+		return strerror(err);
+	}
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The NTA authors
+ */
+
+#ifndef NTA_CONSUMER_H
+#define NTA_CONSUMER_H
+
+/**
+ * @file
+ * Consumer side of NTA zero copy: attach to a forwarder, read its packets in
+ * place, return verdicts, transmit buffers of one's own. No DPDK needed:
+ * link with libnta only.
+ *
+ * A typical loop:
+ *
+ *     struct nta_consumer *c = nta_consumer_attach("/run/nta.sock", 0);
+ *     struct nta_share_desc d[32];
+ *     for (;;) {
+ *             unsigned int i, n = nta_consumer_rx_burst(c, d, 32);
+ *             if (n == 0) {
+ *                     if (nta_consumer_wait(c, 100) < 0) break; // forwarder gone
+ *                     continue;
+ *             }
+ *             for (i = 0; i < n; i++) {
+ *                     const uint8_t *pkt = nta_consumer_ptr(c, &d[i]);
+ *                     d[i].flags = look_at(pkt, d[i].len) ? NTA_SHARE_F_FORWARD
+ *                                                          : NTA_SHARE_F_DROP;
+ *             }
+ *             nta_consumer_verdict(c, d, n);
+ *     }
+ *     nta_consumer_detach(c);
+ *
+ * Every function is for one thread at a time (the rings are single producer,
+ * single consumer). Errors: NULL or -1 with errno set, as documented.
+ */
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "nta_share.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct nta_consumer;
+
+/** What nta_consumer_region() tells about one mapped region. */
+struct nta_consumer_region {
+	uint32_t id;        /**< Region id used in descriptors. */
+	uint32_t flags;     /**< NTA_SHARE_REGION_*. */
+	void *base;         /**< Where it is mapped in this process. */
+	size_t size;        /**< Bytes mapped. */
+	int writable;       /**< 1 for the transmit region only. */
+};
+
+/**
+ * Connect to a forwarder's socket, do the handshake, map the ring file and
+ * every region (receive regions read-only, at any address).
+ *
+ * @param path Socket path of the forwarder.
+ * @param flags Reserved, 0.
+ * @return The consumer, or NULL with errno set: EINVAL (NULL path, flags),
+ *   ENAMETOOLONG, ECONNREFUSED/ENOENT (no forwarder), EPROTO (version or
+ *   protocol error), EBUSY (forwarder serves another consumer), ETIMEDOUT,
+ *   ENOMEM, or an mmap error.
+ */
+struct nta_consumer *nta_consumer_attach(const char *path, unsigned int flags);
+
+/** Unmap everything and close the connection. NULL does nothing. */
+void nta_consumer_detach(struct nta_consumer *c);
+
+/** Number of regions mapped. */
+unsigned int nta_consumer_region_count(const struct nta_consumer *c);
+
+/**
+ * Describe the i-th mapped region (0 <= i < nta_consumer_region_count()).
+ *
+ * @return 0, or -1 with errno = EINVAL (NULL argument) or ERANGE (i).
+ */
+int nta_consumer_region(const struct nta_consumer *c, unsigned int i,
+		struct nta_consumer_region *info);
+
+/** Most packets the forwarder lends at once (from the handshake). */
+uint32_t nta_consumer_max_inflight(const struct nta_consumer *c);
+
+/**
+ * Take up to n packet descriptors from the RX ring.
+ *
+ * @return Number taken (0 when none waits).
+ */
+unsigned int nta_consumer_rx_burst(struct nta_consumer *c, struct nta_share_desc *d,
+		unsigned int n);
+
+/**
+ * Address of the bytes a descriptor names in this process, after checking
+ * they lie inside a mapped region.
+ *
+ * @return The address, or NULL with errno = ERANGE (unknown region, offset
+ *   or length out of range) or EINVAL (NULL argument).
+ */
+void *nta_consumer_ptr(const struct nta_consumer *c, const struct nta_share_desc *d);
+
+/**
+ * Return verdicts: each descriptor as received, flags set to
+ * NTA_SHARE_F_FORWARD or NTA_SHARE_F_DROP.
+ *
+ * @return Number queued (the VERDICT ring is as large as what can be lent,
+ *   so all of them unless the caller returns more than it holds).
+ */
+unsigned int nta_consumer_verdict(struct nta_consumer *c, const struct nta_share_desc *d,
+		unsigned int n);
+
+/**
+ * Allocate an exact-size buffer (rounded to NTA_UNIT) in the transmit
+ * region, for nta_consumer_tx(). The allocator's metadata lives in this
+ * process, never in the shared region.
+ *
+ * @param[out] d Descriptor of the buffer (len = size, flags = 0, cookie = 0).
+ * @return Its address, or NULL with errno set: ENODEV (no transmit region),
+ *   EINVAL (size 0), ENOMEM (region full: wait for completions).
+ */
+void *nta_consumer_tx_alloc(struct nta_consumer *c, size_t size, struct nta_share_desc *d);
+
+/**
+ * Free a transmit buffer that was never handed to the forwarder, or came back
+ * on the COMPL ring (nta_consumer_completions() frees them itself).
+ *
+ * @return 0, or -1 with errno = EINVAL (not a buffer of the transmit region).
+ */
+int nta_consumer_tx_free(struct nta_consumer *c, const struct nta_share_desc *d);
+
+/**
+ * Hand filled transmit buffers to the forwarder: set d[i].len to the bytes to
+ * send and the output port in NTA_SHARE_F_PORT_MASK of d[i].flags. The
+ * buffers belong to the forwarder until they come back on the COMPL ring.
+ *
+ * @return Number queued (the rest stay the caller's).
+ */
+unsigned int nta_consumer_tx(struct nta_consumer *c, const struct nta_share_desc *d,
+		unsigned int n);
+
+/**
+ * Take transmit completions and free their buffers.
+ *
+ * @param d Where to copy them (may be NULL to just free them).
+ * @return Number taken.
+ */
+unsigned int nta_consumer_completions(struct nta_consumer *c, struct nta_share_desc *d,
+		unsigned int n);
+
+/**
+ * Sleep until the forwarder queues something (or timeout_ms passes).
+ *
+ * @return 1 when woken or something waits, 0 on timeout, -1 with errno =
+ *   ECONNRESET when the forwarder has gone.
+ */
+int nta_consumer_wait(struct nta_consumer *c, int timeout_ms);
+
+/** Socket of the connection (to poll for the forwarder going away). */
+int nta_consumer_fd(const struct nta_consumer *c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NTA_CONSUMER_H */

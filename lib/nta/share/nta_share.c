@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The NTA authors
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+
+#include "nta_share.h"
+#include "nta_share_private.h"
+
+size_t
+nta_share_ring_file_size(uint32_t ring_size)
+{
+	size_t ring_bytes = sizeof(struct nta_share_ring) +
+		(size_t)ring_size * sizeof(struct nta_share_desc);
+	size_t hdr = 4096;
+
+	ring_bytes = (ring_bytes + 4095) & ~(size_t)4095;
+	return hdr + NTA_SHARE_RING_COUNT * ring_bytes;
+}
+
+int
+nta_share_ring_file_create(uint32_t ring_size, void **base)
+{
+	struct nta_share_ring_hdr *h;
+	size_t size, ring_bytes;
+	void *p;
+	int fd, i;
+
+	if (base == NULL || ring_size < 2 || ring_size > 65536 ||
+			(ring_size & (ring_size - 1)) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	size = nta_share_ring_file_size(ring_size);
+	ring_bytes = (size - 4096) / NTA_SHARE_RING_COUNT;
+	fd = memfd_create("nta-rings", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, (off_t)size) < 0)
+		goto fail;
+	/* The consumer gets this fd: it must not shrink the file under us. */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		goto fail;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	h = p;
+	h->magic = NTA_SHARE_MAGIC;
+	h->version = NTA_SHARE_VERSION;
+	h->ring_size = ring_size;
+	h->file_size = size;
+	for (i = 0; i < NTA_SHARE_RING_COUNT; i++)
+		h->ring_off[i] = 4096 + (uint64_t)i * ring_bytes;
+	*base = p;
+	return fd;
+fail:
+	i = errno;
+	close(fd);
+	errno = i;
+	return -1;
+}
+
+void
+nta_share_wake(void *ring_base)
+{
+	struct nta_share_ring_hdr *h = ring_base;
+
+	if (__atomic_load_n(&h->cons_sleeping, __ATOMIC_SEQ_CST) == 0)
+		return;
+	__atomic_fetch_add(&h->wake_seq, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &h->wake_seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+int
+nta_share_reopen_ro(int fd)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+int
+nta_share_listen(const char *path)
+{
+	struct sockaddr_un sa;
+	int s, e;
+
+	if (path == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	strcpy(sa.sun_path, path);
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	unlink(path);
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 4) < 0) {
+		e = errno;
+		close(s);
+		errno = e;
+		return -1;
+	}
+	return s;
+}
+
+int
+nta_share_send_msg(int sock, const void *buf, size_t len, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	ssize_t r;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (fd >= 0) {
+		memset(cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	do {
+		r = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -1;
+	if ((size_t)r != len) {
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+int
+nta_share_recv_msg(int sock, void *buf, size_t len, int *fd, int timeout_ms)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * 4)];
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	ssize_t r;
+	int got = -1, n;
+
+	if (fd != NULL)
+		*fd = -1;
+	do {
+		n = poll(&pfd, 1, timeout_ms);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	do {
+		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -1;
+	/* Close every fd we were sent but did not ask for. */
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t i, nfd;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfd; i++) {
+			int f;
+
+			memcpy(&f, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (got < 0 && fd != NULL)
+				got = f;
+			else
+				close(f);
+		}
+	}
+	if (r == 0) {
+		if (got >= 0)
+			close(got);
+		errno = ECONNRESET;
+		return -1;
+	}
+	if ((size_t)r != len || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
+		if (got >= 0)
+			close(got);
+		errno = EPROTO;
+		return -1;
+	}
+	if (fd != NULL)
+		*fd = got;
+	return 0;
+}
+
+int
+nta_share_serve_handshake(int sock, int timeout_ms, uint32_t ring_size,
+		uint32_t max_inflight, int ring_fd, uint64_t ring_file_size,
+		const struct nta_share_region_msg *regions, const int *fds,
+		unsigned int n_regions)
+{
+	struct nta_share_hello hello;
+	struct nta_share_welcome w;
+	unsigned int i;
+
+	if (n_regions > NTA_SHARE_MAX_REGIONS) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (nta_share_recv_msg(sock, &hello, sizeof(hello), NULL, timeout_ms) < 0)
+		return -1;
+	memset(&w, 0, sizeof(w));
+	w.magic = NTA_SHARE_MAGIC;
+	w.version = NTA_SHARE_VERSION;
+	if (hello.magic != NTA_SHARE_MAGIC || hello.version != NTA_SHARE_VERSION) {
+		w.status = EPROTO;
+		nta_share_send_msg(sock, &w, sizeof(w), -1);
+		errno = EPROTO;
+		return -1;
+	}
+	w.n_regions = n_regions;
+	w.ring_size = ring_size;
+	w.max_inflight = max_inflight;
+	w.ring_file_size = ring_file_size;
+	if (nta_share_send_msg(sock, &w, sizeof(w), ring_fd) < 0)
+		return -1;
+	for (i = 0; i < n_regions; i++)
+		if (nta_share_send_msg(sock, &regions[i], sizeof(regions[i]), fds[i]) < 0)
+			return -1;
+	return 0;
+}
+
+int
+nta_share_refuse(int sock, int status)
+{
+	struct nta_share_welcome w;
+
+	memset(&w, 0, sizeof(w));
+	w.magic = NTA_SHARE_MAGIC;
+	w.version = NTA_SHARE_VERSION;
+	w.status = status;
+	return nta_share_send_msg(sock, &w, sizeof(w), -1);
+}

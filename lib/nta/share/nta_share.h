@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The NTA authors
+ */
+
+#ifndef NTA_SHARE_H
+#define NTA_SHARE_H
+
+/**
+ * @file
+ * NTA sharing protocol: how a packet forwarder (the "server") lends its packet
+ * memory to another process (the "consumer") without copying a byte.
+ *
+ * - Memory: the server's packet regions are files (hugetlbfs files or
+ *   memfds). A consumer connects to the server's unix socket
+ *   (SOCK_SEQPACKET), says hello with a version, and receives the region
+ *   table and one file descriptor per region with SCM_RIGHTS. Receive
+ *   regions come as read-only descriptors (the consumer cannot map them
+ *   writable); only the transmit region is writable.
+ * - Descriptors: struct nta_share_desc (region, offset, length, flags,
+ *   cookie) travel in four single-producer single-consumer rings that live in
+ *   one more shared memfd (the "ring file"):
+ *
+ *       NTA_SHARE_RING_RX      server -> consumer   packets to look at
+ *       NTA_SHARE_RING_VERDICT consumer -> server   forward / drop, same cookie
+ *       NTA_SHARE_RING_TX      consumer -> server   buffers filled for transmit
+ *       NTA_SHARE_RING_COMPL   server -> consumer   transmit buffers given back
+ *
+ * - Trust: the server never trusts what the consumer writes. Every index and
+ *   every descriptor read from shared memory is copied once and then checked
+ *   (nta_share_ring_*_peer() clamp indices); a bad one is refused and
+ *   counted.
+ *
+ * This header has no DPDK dependency. Functions return -1 (or NULL) and set
+ * errno on error, as documented per function.
+ */
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Protocol magic ("NTAS"). */
+#define NTA_SHARE_MAGIC 0x5341544eu
+/** Protocol version; a consumer of another version is refused. */
+#define NTA_SHARE_VERSION 1u
+/** Most regions the server can lend in one session. */
+#define NTA_SHARE_MAX_REGIONS 256
+
+/** Region flags in the region table. */
+#define NTA_SHARE_REGION_RX 0x1       /**< Holds received packets (read-only). */
+#define NTA_SHARE_REGION_TX 0x2       /**< Consumer's transmit region (writable). */
+#define NTA_SHARE_REGION_COPY 0x4     /**< Copies of packets (server's copy mode). */
+
+/** Descriptor flags (RX ring: what the server tells). */
+#define NTA_SHARE_F_PORT_MASK 0x00ffu /**< Port the packet came in on / leaves on. */
+/** Verdicts (VERDICT ring). */
+#define NTA_SHARE_F_FORWARD 0x0100u   /**< Send the packet on the peer port. */
+#define NTA_SHARE_F_DROP 0x0200u      /**< Drop the packet. */
+/** Transmit (TX ring): port is in NTA_SHARE_F_PORT_MASK. */
+#define NTA_SHARE_F_TX_FAILED 0x0400u /**< COMPL ring: the buffer was not sent. */
+
+/**
+ * One descriptor: a buffer as (region, offset, len), its flags, and a
+ * cookie. On the RX ring the cookie is the server's; the consumer returns it
+ * unchanged on the VERDICT ring. On the TX ring the cookie is the consumer's
+ * own tag, returned on the COMPL ring.
+ */
+struct nta_share_desc {
+	uint32_t region;  /**< Region id, as in the region table. */
+	uint32_t offset;  /**< Byte offset of the data from the region start. */
+	uint32_t len;     /**< Bytes of data. */
+	uint32_t flags;   /**< NTA_SHARE_F_*. */
+	uint64_t cookie;  /**< Opaque tag checked by its owner. */
+};
+
+/** Rings in the ring file. */
+enum nta_share_ring_id {
+	NTA_SHARE_RING_RX = 0,
+	NTA_SHARE_RING_VERDICT,
+	NTA_SHARE_RING_TX,
+	NTA_SHARE_RING_COMPL,
+	NTA_SHARE_RING_COUNT
+};
+
+#define NTA_SHARE_CACHE_LINE 64
+
+/**
+ * A single-producer single-consumer ring in shared memory. prod is written by
+ * the producer only, cons by the consumer only; both run freely (modulo
+ * 2^32) and size is a power of two.
+ */
+struct nta_share_ring {
+	volatile uint32_t prod;
+	uint8_t pad0[NTA_SHARE_CACHE_LINE - sizeof(uint32_t)];
+	volatile uint32_t cons;
+	uint8_t pad1[NTA_SHARE_CACHE_LINE - sizeof(uint32_t)];
+	struct nta_share_desc d[];
+};
+
+/** Header at offset 0 of the ring file. */
+struct nta_share_ring_hdr {
+	uint32_t magic;                   /**< NTA_SHARE_MAGIC. */
+	uint32_t version;                 /**< NTA_SHARE_VERSION. */
+	uint32_t ring_size;               /**< Entries per ring (power of two). */
+	uint32_t pad;
+	uint64_t ring_off[NTA_SHARE_RING_COUNT]; /**< Byte offset of each ring. */
+	uint64_t file_size;               /**< Bytes of the ring file. */
+	/** Consumer sleeps on this futex word (bumped by the server). */
+	volatile uint32_t wake_seq __attribute__((aligned(NTA_SHARE_CACHE_LINE)));
+	/** 1 while the consumer is (about to be) asleep. */
+	volatile uint32_t cons_sleeping;
+};
+
+/** Bytes of a ring file with rings of ring_size entries. */
+size_t nta_share_ring_file_size(uint32_t ring_size);
+
+/** Ring id of a ring file mapped at base. */
+static inline struct nta_share_ring *
+nta_share_ring_get(void *base, enum nta_share_ring_id id)
+{
+	struct nta_share_ring_hdr *h = (struct nta_share_ring_hdr *)base;
+
+	return (struct nta_share_ring *)((uint8_t *)base + h->ring_off[id]);
+}
+
+/**
+ * Enqueue up to n descriptors (producer side).
+ *
+ * The peer's index is read once and clamped: a consumer index that claims
+ * more than the ring holds makes the ring look full, never overflow.
+ *
+ * @return Number enqueued (0..n).
+ */
+static inline unsigned int
+nta_share_ring_enqueue(struct nta_share_ring *r, uint32_t size,
+		const struct nta_share_desc *d, unsigned int n)
+{
+	uint32_t prod = r->prod;
+	uint32_t cons = __atomic_load_n(&r->cons, __ATOMIC_ACQUIRE);
+	uint32_t used = prod - cons;
+	uint32_t free_slots;
+	unsigned int i;
+
+	if (used > size)
+		return 0;
+	free_slots = size - used;
+	if (n > free_slots)
+		n = free_slots;
+	for (i = 0; i < n; i++)
+		r->d[(prod + i) & (size - 1)] = d[i];
+	__atomic_store_n(&r->prod, prod + n, __ATOMIC_RELEASE);
+	return n;
+}
+
+/**
+ * Dequeue up to n descriptors (consumer side) into d, a private copy: the
+ * caller validates the copy, never the shared entry.
+ *
+ * @return Number dequeued (0..n).
+ */
+static inline unsigned int
+nta_share_ring_dequeue(struct nta_share_ring *r, uint32_t size,
+		struct nta_share_desc *d, unsigned int n)
+{
+	uint32_t cons = r->cons;
+	uint32_t prod = __atomic_load_n(&r->prod, __ATOMIC_ACQUIRE);
+	uint32_t avail = prod - cons;
+	unsigned int i;
+
+	if (avail > size)
+		avail = size; /* a lying producer gets at most one ring's worth */
+	if (n > avail)
+		n = avail;
+	for (i = 0; i < n; i++)
+		d[i] = r->d[(cons + i) & (size - 1)];
+	__atomic_store_n(&r->cons, cons + n, __ATOMIC_RELEASE);
+	return n;
+}
+
+/** Entries waiting in a ring, clamped to its size. */
+static inline uint32_t
+nta_share_ring_count(const struct nta_share_ring *r, uint32_t size)
+{
+	uint32_t c = __atomic_load_n(&r->prod, __ATOMIC_ACQUIRE) -
+		__atomic_load_n(&r->cons, __ATOMIC_ACQUIRE);
+
+	return c > size ? size : c;
+}
+
+/* ---- Handshake messages (SOCK_SEQPACKET) ---- */
+
+/** Consumer -> server, first message. */
+struct nta_share_hello {
+	uint32_t magic;    /**< NTA_SHARE_MAGIC. */
+	uint32_t version;  /**< NTA_SHARE_VERSION. */
+	uint32_t flags;    /**< Reserved, 0. */
+	uint32_t pid;      /**< Consumer's pid (logs only). */
+};
+
+/** Server -> consumer, answer to hello; carries the ring file fd. */
+struct nta_share_welcome {
+	uint32_t magic;       /**< NTA_SHARE_MAGIC. */
+	uint32_t version;     /**< NTA_SHARE_VERSION. */
+	int32_t status;       /**< 0, or an errno value (EPROTO: version). */
+	uint32_t n_regions;   /**< Region messages that follow. */
+	uint32_t ring_size;   /**< Entries per ring. */
+	uint32_t max_inflight; /**< Most packets the server lends at once. */
+	uint64_t ring_file_size; /**< Bytes of the ring file. */
+};
+
+/** Server -> consumer, one per region; carries the region's fd. */
+struct nta_share_region_msg {
+	uint32_t id;      /**< Region id used in descriptors. */
+	uint32_t flags;   /**< NTA_SHARE_REGION_*. */
+	uint64_t size;    /**< Bytes to map. */
+};
+
+/* ---- Server side (no DPDK) ---- */
+
+/**
+ * Create, bind and listen on a unix SOCK_SEQPACKET socket at path (an
+ * existing socket file there is replaced). Non-blocking.
+ *
+ * @return The listening fd, or -1 with errno set (ENAMETOOLONG: path longer
+ *   than a sun_path, or a socket/bind/listen error).
+ */
+int nta_share_listen(const char *path);
+
+/**
+ * Server side of the handshake on a connected socket: read the hello (waits
+ * at most timeout_ms), check magic and version, send the welcome with
+ * ring_fd and then one region message with each fd.
+ *
+ * @return 0, or -1 with errno set: EPROTO (bad magic or version: the
+ *   consumer is told so), ETIMEDOUT, or a socket error.
+ */
+int nta_share_serve_handshake(int sock, int timeout_ms, uint32_t ring_size,
+		uint32_t max_inflight, int ring_fd, uint64_t ring_file_size,
+		const struct nta_share_region_msg *regions, const int *fds,
+		unsigned int n_regions);
+
+/**
+ * Create a ring file (a sealed-size memfd) with four rings of ring_size
+ * entries (a power of two, 2..65536) and map it shared.
+ *
+ * @param[out] base Mapping of the file.
+ * @return The memfd, or -1 with errno set: EINVAL (ring_size), or memfd,
+ *   ftruncate or mmap errors.
+ */
+int nta_share_ring_file_create(uint32_t ring_size, void **base);
+
+/**
+ * Wake a consumer that sleeps in nta_consumer_wait(); cheap (no system call)
+ * when it does not sleep.
+ */
+void nta_share_wake(void *ring_base);
+
+/**
+ * Refuse a consumer that connected: send a welcome with status (an errno
+ * value, e.g. EBUSY) and nothing else. The caller closes the socket.
+ *
+ * @return 0, or -1 with errno set by sendmsg().
+ */
+int nta_share_refuse(int sock, int status);
+
+/**
+ * Open a read-only descriptor for a region file, whatever fd gives write
+ * access to it (reopens /proc/self/fd/N with O_RDONLY).
+ *
+ * @return A new fd, or -1 with errno set.
+ */
+int nta_share_reopen_ro(int fd);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NTA_SHARE_H */
