@@ -14,13 +14,14 @@
  *   - free:   in the region's AVL tree (a "free extent"),
  *   - cached: freed by a caller, waiting in one thread's cache,
  *   - used:   held by a caller.
- * The state of every block is kept in three bitmaps outside the region:
+ * The state of every block is kept in two bitmaps and a byte map outside
+ * the region:
  *
  *   unit:     0   1   2   3   4   5   6   7   8   9  10  11
  *   block:   [ used  ][    free       ][c ][ used      ][ free ]
  *   head:     1   0   1   0   0   0   1   1   0   0   1   0
  *   free:     0   0   1   0   0   0   0   0   0   0   1   0
- *   used:     1   0   0   0   0   0   0   1   0   0   0   0
+ *   used:     1   0   0   0   0   0   0   1   0   0   0   0   (bytes)
  *
  * The length of a block is the distance from its head bit to the next head
  * bit (or to the region end), found in O(1) through summary levels.
@@ -191,7 +192,7 @@ struct nta_region {
 	char path[256];
 	struct nta_bitmap head;   /* a block starts at unit u */
 	struct nta_bitmap free;   /* a free extent starts at unit u */
-	uint64_t *used;           /* a caller's buffer starts at u; atomic RMW */
+	uint8_t *used;            /* 1: a caller's buffer starts at unit u */
 	struct nta_tree tree;
 	uint64_t free_units;      /* units in the tree */
 	uint64_t max_free;        /* units of the largest free extent */
