@@ -1,0 +1,568 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The NTA authors
+ */
+
+/*
+ * Tests of the AVL free index (struct nta_tree, nta_private.h) on its own.
+ *
+ * A reference set of extents (sorted array) is kept beside the tree. After
+ * insertions and deletions in random, ascending and descending key order the
+ * tree is checked twice: by nta_tree_check() and by an independent recursive
+ * checker written here (order of keys (len, start), stored heights, AVL
+ * balance, parent links, node count, spare list), and against the reference:
+ * the in-order walk (first/next) is exactly the sorted reference, best_fit
+ * matches a brute-force search, last is the largest extent, and the height
+ * stays within 1.44 log2(n + 2).
+ */
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nta_private.h"
+#include "nta_test.h"
+
+#define N_EXTENTS 20000
+
+struct ext {
+	uint64_t len;
+	uint64_t start;
+};
+
+static uint64_t seed;
+
+static int
+ext_cmp(const struct ext *a, const struct ext *b)
+{
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return 0;
+}
+
+static int
+ext_qcmp(const void *a, const void *b)
+{
+	return ext_cmp(a, b);
+}
+
+static int
+ext_qcmp_desc(const void *a, const void *b)
+{
+	return ext_cmp(b, a);
+}
+
+/* Reference set: sorted array of extents. */
+struct ref {
+	struct ext *e;
+	size_t n;
+};
+
+static size_t
+ref_lower_bound(const struct ref *r, const struct ext *k)
+{
+	size_t lo = 0, hi = r->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ext_cmp(&r->e[mid], k) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void
+ref_insert(struct ref *r, const struct ext *k)
+{
+	size_t pos = ref_lower_bound(r, k);
+
+	memmove(&r->e[pos + 1], &r->e[pos], (r->n - pos) * sizeof(*k));
+	r->e[pos] = *k;
+	r->n++;
+}
+
+static void
+ref_remove_at(struct ref *r, size_t pos)
+{
+	memmove(&r->e[pos], &r->e[pos + 1], (r->n - pos - 1) * sizeof(r->e[0]));
+	r->n--;
+}
+
+/* Independent checker. */
+struct chk {
+	const struct nta_tree *t;
+	uint64_t count;
+	unsigned int bad;
+};
+
+static void
+chk_fail(struct chk *c, uint64_t n, const char *what)
+{
+	if (c->bad < 10)
+		printf("  own checker: node %" PRIu64 ": %s\n", n, what);
+	c->bad++;
+}
+
+/*
+ * Check the subtree at n (parent p), whose keys must lie strictly between
+ * lo and hi (NULL: unbounded). Returns its real height.
+ */
+static unsigned int
+chk_node(struct chk *c, uint64_t n, uint64_t p, const struct ext *lo, const struct ext *hi,
+	unsigned int depth)
+{
+	const struct nta_node *nd;
+	struct ext k;
+	unsigned int hl, hr, h;
+
+	if (n == 0)
+		return 0;
+	if (n > c->t->capacity || depth > 64) {
+		chk_fail(c, n, "index out of range or cycle");
+		return 0;
+	}
+	nd = nta_node(c->t, n);
+	c->count++;
+	k.len = nta_node_len(nd);
+	k.start = nd->start;
+	if (nd->parent != p)
+		chk_fail(c, n, "wrong parent link");
+	if (lo != NULL && ext_cmp(lo, &k) >= 0)
+		chk_fail(c, n, "key not above its left bound");
+	if (hi != NULL && ext_cmp(&k, hi) >= 0)
+		chk_fail(c, n, "key not below its right bound");
+	hl = chk_node(c, nd->left, n, lo, &k, depth + 1);
+	hr = chk_node(c, nd->right, n, &k, hi, depth + 1);
+	h = 1 + (hl > hr ? hl : hr);
+	if (nd->height != h)
+		chk_fail(c, n, "stored height wrong");
+	if (hl > hr + 1 || hr > hl + 1)
+		chk_fail(c, n, "AVL balance violated");
+	return h;
+}
+
+static void
+count_report(void *arg, const char *what)
+{
+	unsigned int *n = arg;
+
+	if (*n < 10)
+		printf("  nta_tree_check: %s\n", what);
+	(*n)++;
+}
+
+static int
+check_tree(const struct nta_tree *t, const struct ref *r)
+{
+	struct chk c = { .t = t };
+	unsigned int reported = 0, bad, h;
+	uint64_t spare = 0, s, i;
+	struct ext k;
+	avl_t n;
+
+	bad = nta_tree_check(t, count_report, &reported);
+	TEST_ASSERT_EQUAL(bad, 0, "nta_tree_check violations");
+	TEST_ASSERT_EQUAL(reported, 0, "nta_tree_check reports");
+	h = chk_node(&c, t->root, 0, NULL, NULL, 0);
+	TEST_ASSERT_EQUAL(c.bad, 0, "own checker violations");
+	TEST_ASSERT_EQUAL(c.count, r->n, "nodes reachable vs reference");
+	TEST_ASSERT_EQUAL(t->count, r->n, "tree count vs reference");
+	TEST_ASSERT_EQUAL(nta_tree_height(t), h, "nta_tree_height");
+	TEST_ASSERT(h <= 1.44 * log2((double)r->n + 2), "height %u above AVL bound for %zu nodes",
+		h, r->n);
+	/* Spare list: linked through parent, height 0, count + spare = capacity. */
+	for (s = t->spare; s != 0 && spare <= t->capacity; s = nta_node(t, s)->parent) {
+		TEST_ASSERT(s <= t->capacity, "spare index %" PRIu64 " out of range", s);
+		TEST_ASSERT_EQUAL(nta_node(t, s)->height, 0, "spare node %" PRIu64 " height", s);
+		spare++;
+	}
+	TEST_ASSERT_EQUAL(t->count + spare, t->capacity, "count + spare != capacity");
+	/* In-order walk equals the sorted reference. */
+	i = 0;
+	for (n = nta_tree_first(t); n != 0; n = nta_tree_next(t, n)) {
+		TEST_ASSERT(i < r->n, "walk longer than the reference");
+		k.len = nta_node_len(nta_node(t, n));
+		k.start = nta_node(t, n)->start;
+		TEST_ASSERT(ext_cmp(&k, &r->e[i]) == 0, "walk[%" PRIu64 "] = (%" PRIu64 ",%" PRIu64
+			") want (%" PRIu64 ",%" PRIu64 ")", i, k.len, k.start, r->e[i].len,
+			r->e[i].start);
+		i++;
+	}
+	TEST_ASSERT_EQUAL(i, r->n, "walk length");
+	n = nta_tree_last(t);
+	if (r->n == 0) {
+		TEST_ASSERT_EQUAL(n, 0, "last of an empty tree");
+	} else {
+		TEST_ASSERT(n != 0, "last of a non-empty tree is 0");
+		TEST_ASSERT_EQUAL(nta_node_len(nta_node(t, n)), r->e[r->n - 1].len, "last len");
+		TEST_ASSERT_EQUAL(nta_node(t, n)->start, r->e[r->n - 1].start, "last start");
+	}
+	return TEST_SUCCESS;
+}
+
+/* best_fit(len) against a brute-force scan of the reference. */
+static int
+check_best_fit(const struct nta_tree *t, const struct ref *r, uint64_t len)
+{
+	const struct ext *best = NULL;
+	size_t i;
+	avl_t n;
+
+	for (i = 0; i < r->n; i++)
+		if (r->e[i].len >= len && (best == NULL || ext_cmp(&r->e[i], best) < 0))
+			best = &r->e[i];
+	n = nta_tree_best_fit(t, len);
+	if (best == NULL) {
+		TEST_ASSERT_EQUAL(n, 0, "best_fit(%" PRIu64 ") found a node, brute force none", len);
+		return TEST_SUCCESS;
+	}
+	TEST_ASSERT(n != 0, "best_fit(%" PRIu64 ") found none, brute force (%" PRIu64 ",%" PRIu64
+		")", len, best->len, best->start);
+	TEST_ASSERT(nta_node_len(nta_node(t, n)) == best->len && nta_node(t, n)->start ==
+		best->start, "best_fit(%" PRIu64 ") = (%" PRIu64 ",%u) want (%" PRIu64 ",%" PRIu64 ")",
+		len, nta_node_len(nta_node(t, n)), (unsigned int)nta_node(t, n)->start, best->len,
+		best->start);
+	return TEST_SUCCESS;
+}
+
+static int
+check_best_fits(const struct nta_tree *t, const struct ref *r, struct nta_rng *rng,
+	unsigned int probes, uint64_t max_len)
+{
+	unsigned int i;
+
+	if (check_best_fit(t, r, 1) != TEST_SUCCESS ||
+			check_best_fit(t, r, max_len + 1) != TEST_SUCCESS)
+		return TEST_FAILED;
+	if (r->n > 0 && (check_best_fit(t, r, r->e[r->n - 1].len) != TEST_SUCCESS ||
+			check_best_fit(t, r, r->e[0].len) != TEST_SUCCESS))
+		return TEST_FAILED;
+	for (i = 0; i < probes; i++)
+		if (check_best_fit(t, r, nta_rng_range(rng, 1, max_len + 1)) != TEST_SUCCESS)
+			return TEST_FAILED;
+	return TEST_SUCCESS;
+}
+
+/*
+ * n distinct extents: distinct starts (a shuffled range of unit numbers),
+ * lengths in [1, max_len] so that many lengths tie and order by start.
+ */
+static struct ext *
+make_extents(struct nta_rng *rng, size_t n, uint64_t max_len)
+{
+	uint64_t max_start = (uint64_t)(avl_t)-1;
+	struct ext *e = calloc(n, sizeof(*e));
+	size_t i, j;
+
+	if (e == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		e[i].start = i * (max_start / n);
+	for (i = n - 1; i > 0; i--) {
+		struct ext tmp;
+
+		j = nta_rng_below(rng, i + 1);
+		tmp = e[i];
+		e[i] = e[j];
+		e[j] = tmp;
+	}
+	for (i = 0; i < n; i++)
+		e[i].len = nta_rng_range(rng, 1, max_len);
+	return e;
+}
+
+enum order { ORDER_RANDOM, ORDER_ASC, ORDER_DESC };
+
+static int
+run_insert_delete(enum order ins_order, enum order del_order, uint64_t max_len,
+	unsigned int check_every)
+{
+	struct nta_tree t;
+	struct nta_rng rng;
+	struct ref r = { 0 };
+	struct ext *e;
+	size_t i, pos;
+	int rc = TEST_FAILED;
+
+	nta_rng_seed(&rng, seed + ins_order * 10 + del_order + max_len);
+	e = make_extents(&rng, N_EXTENTS, max_len);
+	r.e = calloc(N_EXTENTS, sizeof(*r.e));
+	if (e == NULL || r.e == NULL) {
+		free(e);
+		free(r.e);
+		TEST_ASSERT(0, "out of memory");
+	}
+	if (nta_tree_init(&t, N_EXTENTS) != 0) {
+		free(e);
+		free(r.e);
+		TEST_ASSERT(0, "nta_tree_init(%d): errno %d", N_EXTENTS, nta_errno);
+	}
+	if (ins_order == ORDER_ASC)
+		qsort(e, N_EXTENTS, sizeof(*e), ext_qcmp);
+	else if (ins_order == ORDER_DESC)
+		qsort(e, N_EXTENTS, sizeof(*e), ext_qcmp_desc);
+	if (check_tree(&t, &r) != TEST_SUCCESS)
+		goto out;
+	for (i = 0; i < N_EXTENTS; i++) {
+		/* Half the runs reserve one node at a time, half all at once. */
+		if (i == 0 || (max_len & 1) == 0) {
+			if (nta_tree_reserve(&t, (max_len & 1) ? N_EXTENTS : 1) != 0) {
+				printf("nta_tree_reserve failed at %zu\n", i);
+				goto out;
+			}
+		}
+		nta_tree_insert(&t, e[i].start, e[i].len);
+		ref_insert(&r, &e[i]);
+		if ((i + 1) % check_every == 0 || i + 1 == N_EXTENTS) {
+			if (check_tree(&t, &r) != TEST_SUCCESS ||
+					check_best_fits(&t, &r, &rng, 50, max_len) != TEST_SUCCESS) {
+				printf("after inserting %zu extents\n", i + 1);
+				goto out;
+			}
+		}
+	}
+	/* A key that is not there: remove fails and changes nothing. */
+	if (nta_tree_remove(&t, 0, max_len + 7) != -1) {
+		printf("removing an absent extent succeeded\n");
+		goto out;
+	}
+	if (check_tree(&t, &r) != TEST_SUCCESS)
+		goto out;
+	printf("  %zu extents, height %u (bound %.1f)\n", r.n, nta_tree_height(&t),
+		1.44 * log2((double)r.n + 2));
+	/* Delete every extent in the order asked. */
+	for (i = 0; r.n > 0; i++) {
+		struct ext k;
+
+		if (del_order == ORDER_ASC)
+			pos = 0;
+		else if (del_order == ORDER_DESC)
+			pos = r.n - 1;
+		else
+			pos = nta_rng_below(&rng, r.n);
+		k = r.e[pos];
+		if (nta_tree_remove(&t, k.start, k.len) != 0) {
+			printf("remove (%" PRIu64 ",%" PRIu64 ") failed\n", k.len, k.start);
+			goto out;
+		}
+		ref_remove_at(&r, pos);
+		if ((i + 1) % check_every == 0 || r.n == 0) {
+			if (check_tree(&t, &r) != TEST_SUCCESS ||
+					check_best_fits(&t, &r, &rng, 50, max_len) != TEST_SUCCESS) {
+				printf("after deleting %zu extents\n", i + 1);
+				goto out;
+			}
+		}
+	}
+	rc = TEST_SUCCESS;
+out:
+	nta_tree_fini(&t);
+	free(e);
+	free(r.e);
+	return rc;
+}
+
+static int
+test_random_order(void)
+{
+	return run_insert_delete(ORDER_RANDOM, ORDER_RANDOM, 64, 500);
+}
+
+static int
+test_random_order_wide(void)
+{
+	return run_insert_delete(ORDER_RANDOM, ORDER_RANDOM, 4095, 500);
+}
+
+static int
+test_ascending(void)
+{
+	if (run_insert_delete(ORDER_ASC, ORDER_ASC, 64, 500) != TEST_SUCCESS)
+		return TEST_FAILED;
+	return run_insert_delete(ORDER_ASC, ORDER_DESC, 33, 500);
+}
+
+static int
+test_descending(void)
+{
+	if (run_insert_delete(ORDER_DESC, ORDER_DESC, 64, 500) != TEST_SUCCESS)
+		return TEST_FAILED;
+	return run_insert_delete(ORDER_DESC, ORDER_ASC, 33, 500);
+}
+
+/* Interleaved random inserts and removes, full checks every 100 ops. */
+static int
+test_mixed(void)
+{
+	struct nta_tree t;
+	struct nta_rng rng;
+	struct ref r = { 0 };
+	struct ext *pool;
+	uint8_t *in;
+	size_t i, pos, n_pool = 2 * N_EXTENTS;
+	int rc = TEST_FAILED;
+
+	nta_rng_seed(&rng, seed + 99);
+	pool = make_extents(&rng, n_pool, 200);
+	in = calloc(n_pool, 1);
+	r.e = calloc(n_pool, sizeof(*r.e));
+	if (pool == NULL || in == NULL || r.e == NULL || nta_tree_init(&t, n_pool) != 0) {
+		free(pool);
+		free(in);
+		free(r.e);
+		TEST_ASSERT(0, "setup failed (errno %d)", nta_errno);
+	}
+	for (i = 0; i < 200000; i++) {
+		size_t k = nta_rng_below(&rng, n_pool);
+
+		if (!in[k]) {
+			if (nta_tree_reserve(&t, 2) != 0) {
+				printf("reserve failed\n");
+				goto out;
+			}
+			nta_tree_insert(&t, pool[k].start, pool[k].len);
+			ref_insert(&r, &pool[k]);
+			in[k] = 1;
+		} else {
+			if (nta_tree_remove(&t, pool[k].start, pool[k].len) != 0) {
+				printf("remove of a present extent failed\n");
+				goto out;
+			}
+			pos = ref_lower_bound(&r, &pool[k]);
+			ref_remove_at(&r, pos);
+			in[k] = 0;
+		}
+		if (i % 1000 == 0 && (check_tree(&t, &r) != TEST_SUCCESS ||
+				check_best_fits(&t, &r, &rng, 20, 200) != TEST_SUCCESS)) {
+			printf("after op %zu\n", i);
+			goto out;
+		}
+	}
+	if (check_tree(&t, &r) != TEST_SUCCESS)
+		goto out;
+	rc = TEST_SUCCESS;
+out:
+	nta_tree_fini(&t);
+	free(pool);
+	free(in);
+	free(r.e);
+	return rc;
+}
+
+/* Extremes: lengths at the top of avl_t (len_m1 encoding), start 0 and max. */
+static int
+test_extremes(void)
+{
+	uint64_t max = (uint64_t)(avl_t)-1;
+	struct ext ex[] = {
+		{ max + 1, 0 }, { max, 1 }, { 1, max }, { 1, 0 }, { 2, max - 1 }, { max - 1, 0 },
+	};
+	struct ref r = { 0 };
+	struct nta_tree t;
+	size_t i;
+	int rc = TEST_FAILED;
+
+	r.e = calloc(sizeof(ex) / sizeof(ex[0]), sizeof(*r.e));
+	TEST_ASSERT_NOT_NULL(r.e, "oom");
+	if (nta_tree_init(&t, 16) != 0 || nta_tree_reserve(&t, 8) != 0) {
+		free(r.e);
+		TEST_ASSERT(0, "init/reserve: errno %d", nta_errno);
+	}
+	for (i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
+		nta_tree_insert(&t, ex[i].start, ex[i].len);
+		ref_insert(&r, &ex[i]);
+		if (check_tree(&t, &r) != TEST_SUCCESS)
+			goto out;
+	}
+	if (check_best_fit(&t, &r, max + 1) != TEST_SUCCESS ||
+			check_best_fit(&t, &r, max) != TEST_SUCCESS ||
+			check_best_fit(&t, &r, 2) != TEST_SUCCESS ||
+			check_best_fit(&t, &r, 3) != TEST_SUCCESS)
+		goto out;
+	if (nta_tree_remove(&t, 0, max + 1) != 0)
+		goto out;
+	ref_remove_at(&r, r.n - 1);
+	if (check_tree(&t, &r) != TEST_SUCCESS || check_best_fit(&t, &r, max + 1) != TEST_SUCCESS)
+		goto out;
+	rc = TEST_SUCCESS;
+out:
+	nta_tree_fini(&t);
+	free(r.e);
+	return rc;
+}
+
+/* Both checkers must notice a corrupted tree (so a pass means something). */
+static int
+test_checkers_detect_corruption(void)
+{
+	struct nta_tree t;
+	struct chk c = { .t = &t };
+	struct nta_rng rng;
+	struct nta_node *nd;
+	unsigned int reported = 0, bad_h, bad_key;
+	uint64_t i;
+	avl_t save;
+
+	nta_rng_seed(&rng, seed + 5);
+	TEST_ASSERT_EQUAL(nta_tree_init(&t, 100), 0, "init");
+	TEST_ASSERT_EQUAL(nta_tree_reserve(&t, 100), 0, "reserve");
+	for (i = 0; i < 100; i++)
+		nta_tree_insert(&t, i * 100, 1 + nta_rng_below(&rng, 50));
+	/* Wrong height at the root. */
+	nd = nta_node(&t, t.root);
+	nd->height += 1;
+	bad_h = nta_tree_check(&t, count_report, &reported);
+	chk_node(&c, t.root, 0, NULL, NULL, 0);
+	nd->height -= 1;
+	TEST_ASSERT(bad_h > 0, "nta_tree_check misses a wrong height");
+	TEST_ASSERT(c.bad > 0, "own checker misses a wrong height");
+	/* Key order broken: the root's key made larger than everything. */
+	save = nd->len_m1;
+	nd->len_m1 = (avl_t)-1;
+	c.bad = 0;
+	c.count = 0;
+	bad_key = nta_tree_check(&t, count_report, &reported);
+	chk_node(&c, t.root, 0, NULL, NULL, 0);
+	nd->len_m1 = save;
+	TEST_ASSERT(bad_key > 0, "nta_tree_check misses a key out of order");
+	TEST_ASSERT(c.bad > 0, "own checker misses a key out of order");
+	reported = 0;
+	TEST_ASSERT_EQUAL(nta_tree_check(&t, count_report, &reported), 0, "restored tree");
+	nta_tree_fini(&t);
+	return TEST_SUCCESS;
+}
+
+static int
+setup(void)
+{
+	seed = nta_test_seed(42);
+	return TEST_SUCCESS;
+}
+
+static const struct nta_test_case cases[] = {
+	{ "random_order", test_random_order },
+	{ "random_order_wide", test_random_order_wide },
+	{ "ascending", test_ascending },
+	{ "descending", test_descending },
+	{ "mixed", test_mixed },
+	{ "extremes", test_extremes },
+	{ "checkers_detect_corruption", test_checkers_detect_corruption },
+	{ NULL, NULL },
+};
+
+static const struct nta_test_suite suite = {
+	.name = "nta AVL tree",
+	.setup = setup,
+	.cases = cases,
+};
+
+int
+main(int argc, char **argv)
+{
+	return nta_test_main(&suite, argc, argv);
+}
