@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The NTA authors
+ */
+
+#ifndef NTA_FWD_H
+#define NTA_FWD_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_mbuf.h>
+
+#include "nta_share.h"
+
+#define FWD_MAX_REGIONS 64
+#define FWD_POOL_CACHE 256
+#define FWD_BURST 32
+#define FWD_TX_REGION_ID 0x8000u
+#define FWD_COPY_REGION_ID 0x8001u
+#define FWD_TX_REGION_SIZE (2u * 1024 * 1024)
+#define FWD_COPY_SLOT 2048u
+#define FWD_TX_SLOTS 1024u
+#define FWD_TX_MAX_LEN 9216u
+
+/* One region lent to consumers. */
+struct fwd_region {
+	uint32_t id;
+	uint32_t flags;          /* NTA_SHARE_REGION_* */
+	void *base;
+	size_t size;
+	uint64_t iova;
+	int ro_fd;               /* read-only fd handed to consumers, or -1 */
+	int rw_fd;               /* read-write fd (memfd regions), or -1 */
+	int registered;          /* registered with rte_extmem_register */
+};
+
+/* A packet lent to the consumer. */
+struct fwd_slot {
+	struct rte_mbuf *m;
+	uint32_t gen;            /* bumped each time the slot is lent */
+	uint32_t region, offset, len;
+	uint16_t port;
+	uint8_t in_use;
+};
+
+/* A consumer buffer being transmitted. */
+struct fwd_tx_slot {
+	struct rte_mbuf_ext_shared_info shinfo;
+	struct nta_share_desc d;
+	struct fwd *f;
+	uint32_t index;
+	uint8_t in_use;
+};
+
+struct fwd_stats {
+	uint64_t rx, tx, rx_bytes;
+	uint64_t to_consumer, verdict_fwd, verdict_drop;
+	uint64_t consumer_tx, completions, tx_failed;
+	uint64_t dropped_full, dropped_ring, dropped_tx, dropped_other;
+	uint64_t refused_region, refused_range, refused_not_held, refused_dup;
+	uint64_t refused_stale, refused_verdict, refused_tx;
+	uint64_t copied_bytes;
+	uint64_t reclaimed, consumers, consumers_refused;
+};
+
+struct fwd {
+	/* options */
+	const char *socket_path;
+	uint32_t max_inflight;
+	uint32_t nb_mbufs;
+	int copy_mode;
+	int wait_when_full;
+	int wait_consumer;
+	int stats_ms;
+	const char *trace_path;
+	FILE *trace;
+	uint64_t trace_seq;
+
+	/* memory */
+	struct nta_arena *arena;
+	struct rte_mempool *pool;
+	struct rte_mempool *hdr_pool;   /* mbuf headers for consumer TX buffers */
+	uint32_t n_regions;
+	struct fwd_region region[FWD_MAX_REGIONS];
+	struct fwd_region tx_region;
+	struct fwd_region copy_region;
+
+	/* ports */
+	uint16_t ports[2];
+
+	/* session */
+	int listen_fd;
+	int conn_fd;
+	int attached;
+	void *ring_base;
+	size_t ring_file_size;
+	uint32_t ring_size;
+	struct nta_share_ring *ring[NTA_SHARE_RING_COUNT];
+
+	/* lent packets */
+	struct fwd_slot *slot;
+	uint32_t *free_slot;
+	uint32_t n_free_slot;
+
+	/* consumer TX */
+	struct fwd_tx_slot tx_slot[FWD_TX_SLOTS];
+	uint32_t tx_free[FWD_TX_SLOTS];
+	uint32_t n_tx_free;
+	uint64_t *tx_busy;               /* bit per unit of the TX region */
+
+	struct fwd_stats st;
+};
+
+int fwd_pool_create(struct fwd *f);
+int fwd_extra_region_create(struct fwd *f, struct fwd_region *r, uint32_t id, uint32_t flags,
+		size_t size, int writable);
+void fwd_pool_destroy(struct fwd *f);
+
+#endif /* NTA_FWD_H */

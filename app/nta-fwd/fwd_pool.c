@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The NTA authors
+ */
+
+/*
+ * Packet memory of the forwarder: an NTA arena of hugetlbfs files, each
+ * region registered with DPDK as external memory and holding the mbufs of a
+ * pktmbuf pool; plus the consumer's transmit region (a hugepage memfd).
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_memory.h>
+#include <rte_mempool.h>
+
+#include "nta.h"
+#include "nta_share.h"
+#include "fwd.h"
+
+#define HUGE_2M (2u * 1024 * 1024)
+
+/* Register [va, va+len) with DPDK, IO addresses page by page. */
+static int
+register_extmem(void *va, size_t len, size_t pg, uint64_t *iova0)
+{
+	unsigned int n = (unsigned int)(len / pg), i;
+	rte_iova_t iova[512];
+
+	if (n == 0 || n > RTE_DIM(iova))
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		void *p = (uint8_t *)va + (size_t)i * pg;
+
+		if (rte_eal_iova_mode() == RTE_IOVA_VA)
+			iova[i] = (rte_iova_t)(uintptr_t)p;
+		else
+			iova[i] = rte_mem_virt2phy(p);
+	}
+	if (rte_extmem_register(va, len, iova, n, pg) != 0)
+		return -rte_errno;
+	*iova0 = iova[0];
+	return 0;
+}
+
+/* Map the memory for DMA on every port's device; vdevs say ENOTSUP. */
+static void
+dma_map_ports(void *va, uint64_t iova, size_t len)
+{
+	struct rte_eth_dev_info info;
+	uint16_t port;
+
+	if (iova == RTE_BAD_IOVA)
+		return;
+	RTE_ETH_FOREACH_DEV(port) {
+		if (rte_eth_dev_info_get(port, &info) != 0 || info.device == NULL)
+			continue;
+		rte_dev_dma_map(info.device, va, iova, len);
+	}
+}
+
+int
+fwd_pool_create(struct fwd *f)
+{
+	struct rte_pktmbuf_pool_private priv;
+	struct rte_mempool_objsz objsz;
+	struct nta_arena_config cfg;
+	uint32_t elt, per_region, i;
+	size_t region_size = HUGE_2M;
+
+	elt = sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE;
+	rte_mempool_calc_obj_size(elt, 0, &objsz);
+	per_region = (uint32_t)(region_size / objsz.total_size);
+	f->n_regions = (f->nb_mbufs + per_region - 1) / per_region;
+	if (f->n_regions > FWD_MAX_REGIONS) {
+		fprintf(stderr, "nta-fwd: --nb-mbufs %u needs %u regions, at most %u\n",
+				f->nb_mbufs, f->n_regions, FWD_MAX_REGIONS);
+		return -EINVAL;
+	}
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.name = "fwd";
+	cfg.backing = NTA_BACKING_HUGETLBFS;
+	cfg.region_size = region_size;
+	cfg.initial_regions = f->n_regions;
+	cfg.max_regions = f->n_regions;
+	cfg.flags = NTA_ARENA_F_NO_CACHE;
+	f->arena = nta_arena_create(&cfg);
+	if (f->arena == NULL) {
+		fprintf(stderr, "nta-fwd: cannot create the hugetlbfs arena (%u regions of 2 MB): %s"
+				" (reserve hugepages: echo 1024 > /proc/sys/vm/nr_hugepages)\n",
+				f->n_regions, nta_strerror(nta_errno));
+		return -ENOMEM;
+	}
+
+	f->pool = rte_mempool_create_empty("nta_fwd_pool", f->nb_mbufs, elt, FWD_POOL_CACHE,
+			sizeof(priv), (int)rte_socket_id(), 0);
+	if (f->pool == NULL) {
+		fprintf(stderr, "nta-fwd: rte_mempool_create_empty: %s\n", rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	if (rte_mempool_set_ops_byname(f->pool, "ring_mp_mc", NULL) != 0) {
+		fprintf(stderr, "nta-fwd: mempool ops ring_mp_mc not available\n");
+		return -ENOENT;
+	}
+	memset(&priv, 0, sizeof(priv));
+	priv.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE;
+	priv.mbuf_priv_size = 0;
+	rte_pktmbuf_pool_init(f->pool, &priv);
+
+	for (i = 0; i < f->n_regions; i++) {
+		struct fwd_region *r = &f->region[i];
+		struct nta_region_info info;
+		int ret;
+
+		if (nta_region_info(f->arena, i, &info) != 0) {
+			fprintf(stderr, "nta-fwd: region %u: %s\n", i, nta_strerror(nta_errno));
+			return -EINVAL;
+		}
+		/* The whole region is one buffer of the arena: the mbufs. */
+		r->base = nta_alloc(f->arena, info.size);
+		if (r->base == NULL || r->base != info.base) {
+			fprintf(stderr, "nta-fwd: region %u: cannot take it whole: %s\n", i,
+					nta_strerror(nta_errno));
+			return -ENOMEM;
+		}
+		r->id = info.id;
+		r->size = info.size;
+		r->flags = NTA_SHARE_REGION_RX;
+		ret = register_extmem(r->base, r->size, HUGE_2M, &r->iova);
+		if (ret != 0) {
+			fprintf(stderr, "nta-fwd: rte_extmem_register region %u: %s\n", i,
+					rte_strerror(-ret));
+			return ret;
+		}
+		nta_region_set_iova(f->arena, i, r->iova);
+		dma_map_ports(r->base, r->iova, r->size);
+		/* A read-only fd for consumers, then no file name any more: no
+		 * hugepage file survives us, even after SIGKILL.
+		 */
+		if (info.path[0] != '\0')
+			r->ro_fd = open(info.path, O_RDONLY | O_CLOEXEC);
+		else
+			r->ro_fd = nta_share_reopen_ro(info.fd);
+		if (r->ro_fd < 0) {
+			fprintf(stderr, "nta-fwd: region %u: read-only fd: %s\n", i,
+					strerror(errno));
+			return -errno;
+		}
+		if (info.path[0] != '\0')
+			unlink(info.path);
+		ret = rte_mempool_populate_virt(f->pool, r->base, r->size, HUGE_2M, NULL, NULL);
+		if (ret < 0) {
+			fprintf(stderr, "nta-fwd: rte_mempool_populate_virt region %u: %s\n", i,
+					rte_strerror(-ret));
+			return ret;
+		}
+		if (f->pool->populated_size >= f->pool->size)
+			break;
+	}
+	f->n_regions = i < f->n_regions ? i + 1 : f->n_regions;
+	rte_mempool_obj_iter(f->pool, rte_pktmbuf_init, NULL);
+	return 0;
+}
+
+/* A shared memfd of size bytes, hugepages if possible, sealed against resizing. */
+static int
+shared_memfd(const char *name, size_t size, int *huge)
+{
+	int fd;
+
+	*huge = 1;
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
+		if (fd >= 0)
+			close(fd);
+		*huge = 0;
+		fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		if (fd < 0)
+			return -1;
+		if (ftruncate(fd, (off_t)size) < 0) {
+			close(fd);
+			return -1;
+		}
+	}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+fwd_extra_region_create(struct fwd *f, struct fwd_region *r, uint32_t id, uint32_t flags,
+		size_t size, int writable)
+{
+	int huge, ret;
+	void *p;
+
+	r->rw_fd = shared_memfd(flags & NTA_SHARE_REGION_TX ? "nta-tx" : "nta-copy", size, &huge);
+	if (r->rw_fd < 0) {
+		fprintf(stderr, "nta-fwd: memfd for region %#x: %s\n", id, strerror(errno));
+		return -errno;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->rw_fd, 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "nta-fwd: mmap region %#x: %s\n", id, strerror(errno));
+		return -errno;
+	}
+	r->base = p;
+	r->size = size;
+	r->id = id;
+	r->flags = flags;
+	r->iova = RTE_BAD_IOVA;
+	ret = register_extmem(p, size, huge ? HUGE_2M : (size_t)sysconf(_SC_PAGESIZE), &r->iova);
+	if (ret != 0)
+		fprintf(stderr, "nta-fwd: warning: region %#x not registered with DPDK: %s\n",
+				id, rte_strerror(-ret));
+	else
+		dma_map_ports(p, r->iova, size);
+	r->registered = ret == 0;
+	r->ro_fd = writable ? -1 : nta_share_reopen_ro(r->rw_fd);
+	(void)f;
+	return 0;
+}
+
+void
+fwd_pool_destroy(struct fwd *f)
+{
+	uint32_t i;
+
+	if (f->pool != NULL)
+		rte_mempool_free(f->pool);
+	for (i = 0; i < f->n_regions; i++) {
+		struct fwd_region *r = &f->region[i];
+
+		if (r->base != NULL)
+			rte_extmem_unregister(r->base, r->size);
+		if (r->ro_fd >= 0)
+			close(r->ro_fd);
+	}
+	nta_arena_destroy(f->arena);
+	f->arena = NULL;
+	for (i = 0; i < 2; i++) {
+		struct fwd_region *r = i == 0 ? &f->tx_region : &f->copy_region;
+
+		if (r->base == NULL)
+			continue;
+		if (r->registered)
+			rte_extmem_unregister(r->base, r->size);
+		munmap(r->base, r->size);
+		if (r->ro_fd >= 0)
+			close(r->ro_fd);
+		if (r->rw_fd >= 0)
+			close(r->rw_fd);
+		r->base = NULL;
+	}
+}
