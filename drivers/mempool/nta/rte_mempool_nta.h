@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The NTA authors
+ */
+
+#ifndef RTE_MEMPOOL_NTA_H
+#define RTE_MEMPOOL_NTA_H
+
+/**
+ * @file
+ * DPDK mempool driver 'nta': mempool ops on the network tree allocator.
+ *
+ * Any pool can use the driver by name ("nta": --mbuf-pool-ops-name nta,
+ * rte_pktmbuf_pool_create_by_ops(), rte_mempool_set_ops_byname()). Its
+ * objects are then placed by an NTA arena in the memory DPDK gives the pool;
+ * free objects are tracked by per-lcore stacks and one shared stack, safe
+ * for any thread with or without the mempool cache.
+ *
+ * The functions below add what plain mempool ops cannot express:
+ * - pools on memory the arena owns (hugetlbfs files another process can map,
+ *   for zero-copy sharing), rte_nta_pktmbuf_pool_create();
+ * - exact-size mbufs: a data buffer of exactly the size asked for (rounded up
+ *   to NTA_UNIT bytes) attached as a DPDK external buffer and returned to the
+ *   arena when its last reference goes, rte_nta_pktmbuf_alloc_exact().
+ *
+ * Errors follow DPDK: NULL or a negative value, and rte_errno set to one of
+ * the codes listed for each function.
+ */
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include <nta.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Name of the mempool ops. */
+#define RTE_NTA_MEMPOOL_OPS_NAME "nta"
+
+/** Value of rte_nta_pool_config.magic. */
+#define RTE_NTA_POOL_CONFIG_MAGIC 0x4e544131u /* "NTA1" */
+
+/** The driver destroys rte_nta_pool_config.arena when the pool is freed. */
+#define RTE_NTA_POOL_F_OWN_ARENA 0x1
+
+/**
+ * Per-pool settings, passed as pool_config to
+ * rte_mempool_set_ops_byname(mp, "nta", &cfg). A NULL pool_config means all
+ * defaults. The structure is read when the pool gets its first memory; it
+ * need not outlive that.
+ */
+struct rte_nta_pool_config {
+	/** RTE_NTA_POOL_CONFIG_MAGIC, or the pool is refused (EINVAL). */
+	uint32_t magic;
+	/**
+	 * Objects each lcore's stack may hold before it spills to the shared
+	 * stack, 0 for the default (256), at most 512.
+	 */
+	uint32_t lcore_cache;
+	/**
+	 * NULL (default): the driver creates an NTA_BACKING_EXTERNAL arena and
+	 * adds every memory chunk DPDK gives the pool to it. Otherwise an
+	 * arena whose regions will be given to the pool as its memory chunks
+	 * (rte_mempool_populate_iova() of each region); objects are placed in
+	 * the chunk being populated.
+	 */
+	struct nta_arena *arena;
+	/** RTE_NTA_POOL_F_* flags. */
+	uint32_t flags;
+};
+
+/**
+ * Create a pktmbuf pool whose memory is an arena's: hugetlbfs files that
+ * another process may map (nta_region_info() gives their fd and path).
+ * Modelled on rte_pktmbuf_pool_create_by_ops(). The arena gets as many
+ * regions as n mbufs need; each region is registered with
+ * rte_extmem_register() (IOVAs from rte_mem_virt2iova() per page) and
+ * DMA-mapped with rte_dev_dma_map() for each ethdev port that supports it.
+ * The arena lives as long as the pool (rte_mempool_free() destroys it).
+ *
+ * @param name
+ *   Name of the pool (and of the arena, truncated).
+ * @param n
+ *   Number of mbufs.
+ * @param cache_size
+ *   Per-lcore mempool cache size, as for rte_pktmbuf_pool_create().
+ * @param priv_size
+ *   Application private area after each mbuf; a multiple of
+ *   RTE_MBUF_PRIV_ALIGN.
+ * @param data_room_size
+ *   Data buffer of each mbuf, headroom included.
+ * @param socket_id
+ *   Socket of the pool structure, or SOCKET_ID_ANY.
+ * @param cfg
+ *   Arena settings (name, region_size, hugepage_size, jumbo_size,
+ *   max_regions, flags); NULL for defaults. backing is forced to
+ *   NTA_BACKING_HUGETLBFS and initial_regions to what n needs (at least).
+ * @return
+ *   The pool, or NULL with rte_errno set:
+ *   - EINVAL: NULL name, n == 0, priv_size misaligned, an mbuf larger than a
+ *     region, a region larger than a hugepage when IOVA is physical, or an
+ *     invalid cfg.
+ *   - ENOENT: no hugetlbfs mount for the page size.
+ *   - ENOMEM: not enough hugepages or memory.
+ *   - EEXIST: a memzone (pool) of that name exists.
+ *   - ENOSPC: too many memzones or external memory chunks.
+ */
+struct rte_mempool *rte_nta_pktmbuf_pool_create(const char *name, unsigned int n,
+		unsigned int cache_size, uint16_t priv_size, uint16_t data_room_size,
+		int socket_id, const struct nta_arena_config *cfg);
+
+/**
+ * The arena that places a pool's objects.
+ *
+ * For a pool from rte_nta_pktmbuf_pool_create() it is the hugetlbfs arena to
+ * share with other processes: nta_region_count(), nta_region_info() (fd,
+ * path, base, size), rte_nta_mbuf_to_desc(). For any other 'nta' pool it is
+ * the external arena over DPDK's memory (not shareable).
+ *
+ * @return
+ *   The arena, or NULL with rte_errno set to EINVAL (mp NULL, not an 'nta'
+ *   pool, or not populated yet).
+ */
+struct nta_arena *rte_nta_mempool_arena(const struct rte_mempool *mp);
+
+/**
+ * Describe the data of an mbuf segment as a descriptor of its arena:
+ * region id, byte offset of the segment's data (rte_pktmbuf_mtod()) from the
+ * region start, and data_len. nta_from_desc() in any process that mapped
+ * the region gives back the data. Works for mbufs of an 'nta' pool created by
+ * rte_nta_pktmbuf_pool_create() and for exact-size mbufs.
+ *
+ * @return
+ *   0, or -1 with rte_errno set:
+ *   - EINVAL: NULL argument, or an mbuf without data buffer.
+ *   - EFAULT: the data is in no region of the arena.
+ *   - ERANGE: the data runs past the end of its region.
+ */
+int rte_nta_mbuf_to_desc(const struct nta_arena *arena, const struct rte_mbuf *m,
+		struct nta_desc *desc);
+
+/**
+ * Register with DPDK every region of an arena not registered yet:
+ * rte_extmem_register() with the IOVA of every page (rte_mem_virt2iova()),
+ * nta_region_set_iova(), and rte_dev_dma_map() for each ethdev port whose
+ * bus supports it. Idempotent; call again after the arena grew.
+ *
+ * @param page_size
+ *   Page size of the regions' memory; 0 for the default hugepage size when
+ *   regions have a backing file, the system page size otherwise.
+ * @return
+ *   0, or -1 with rte_errno set:
+ *   - EINVAL: NULL arena, or a region whose IOVA is not contiguous.
+ *   - ENOSPC: DPDK has no room for more external memory.
+ *   - ENOMEM: no memory for the page table.
+ */
+int rte_nta_arena_dma_register(struct nta_arena *arena, size_t page_size);
+
+/**
+ * Undo rte_nta_arena_dma_register() (DMA unmap, rte_extmem_unregister()).
+ * Call before nta_arena_destroy() of an arena you registered. NULL does
+ * nothing.
+ */
+void rte_nta_arena_dma_unregister(struct nta_arena *arena);
+
+/** A source of exact-size mbufs (opaque). */
+struct rte_nta_exact;
+
+/**
+ * Create a source of exact-size mbufs: data buffers from arena, mbuf headers
+ * and external-buffer shared infos from two pools created here (so no
+ * metadata is ever written into the arena's memory).
+ *
+ * @param name
+ *   Name prefix of the two pools (at most RTE_MEMPOOL_NAMESIZE - 4 chars).
+ * @param arena
+ *   Arena of the data buffers, e.g. rte_nta_mempool_arena() of a hugetlbfs
+ *   pool, or any arena (its regions are registered with DPDK on first use).
+ * @param n
+ *   Most exact-size buffers alive at once.
+ * @param cache_size
+ *   Per-lcore cache of the two pools.
+ * @param socket_id
+ *   Socket of the two pools, or SOCKET_ID_ANY.
+ * @return
+ *   The source, or NULL with rte_errno set:
+ *   - EINVAL: NULL name or arena, name too long, n == 0.
+ *   - ENOMEM, EEXIST, ENOSPC: as rte_mempool_create().
+ */
+struct rte_nta_exact *rte_nta_exact_create(const char *name, struct nta_arena *arena,
+		unsigned int n, unsigned int cache_size, int socket_id);
+
+/**
+ * Free a source of exact-size mbufs. NULL does nothing.
+ *
+ * @return
+ *   0, or -1 with rte_errno = EBUSY when some of its mbufs or buffers are
+ *   still in use (nothing is freed then).
+ */
+int rte_nta_exact_free(struct rte_nta_exact *ex);
+
+/**
+ * Allocate an mbuf with a data buffer of exactly size bytes rounded up to
+ * NTA_UNIT: one contiguous nta buffer (a 9000-byte jumbo frame is one
+ * segment), attached with rte_pktmbuf_attach_extbuf(); buf_iova is
+ * nta_iova() of the buffer. data_off is headroom, data_len 0. Freeing the
+ * last reference (rte_pktmbuf_free() of the mbuf, its clones or a chain that
+ * holds them) returns the buffer to the arena with nta_free().
+ *
+ * @param size
+ *   Bytes of the data buffer, headroom included; 1 to
+ *   UINT16_MAX + 1 - NTA_UNIT.
+ * @param headroom
+ *   Initial data offset, at most size.
+ * @return
+ *   The mbuf, or NULL with rte_errno set:
+ *   - EINVAL: ex NULL, size 0 or too large, headroom above size.
+ *   - ENOBUFS: no mbuf header or shared info left (n reached).
+ *   - ENOMEM: the arena has no free extent of that size.
+ */
+struct rte_mbuf *rte_nta_pktmbuf_alloc_exact(struct rte_nta_exact *ex, uint32_t size,
+		uint16_t headroom);
+
+/** The arena of a source of exact-size mbufs, NULL (rte_errno EINVAL) if ex is NULL. */
+struct nta_arena *rte_nta_exact_arena(const struct rte_nta_exact *ex);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RTE_MEMPOOL_NTA_H */
