@@ -26,6 +26,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "nta_private.h"
 
@@ -243,10 +244,9 @@ index_add(struct nta_arena *a, struct nta_region *r)
 }
 
 static struct nta_region *
-region_lookup(const struct nta_arena *a, const void *ptr)
+region_search(const struct nta_arena *a, const uint8_t *p)
 {
 	const struct nta_region_index *ix = __atomic_load_n(&a->index, __ATOMIC_ACQUIRE);
-	const uint8_t *p = ptr;
 	uint32_t lo = 0, hi;
 
 	if (ix == NULL)
@@ -264,6 +264,21 @@ region_lookup(const struct nta_arena *a, const void *ptr)
 			return r;
 	}
 	return NULL;
+}
+
+static inline struct nta_region *
+region_lookup(const struct nta_arena *a, const void *ptr)
+{
+	uintptr_t off = (uintptr_t)ptr - a->va_base;
+	struct nta_region *r;
+
+	if (likely(off < a->va_len)) {
+		r = __atomic_load_n(&a->slot[off >> a->va_shift], __ATOMIC_ACQUIRE);
+		if (r != NULL && (const uint8_t *)ptr < r->base + region_bytes(r))
+			return r;
+		return NULL;
+	}
+	return region_search(a, ptr);
 }
 
 static bool
@@ -304,7 +319,13 @@ region_add(struct nta_arena *a, size_t size, bool jumbo, uint8_t *base, uint64_t
 	r->jumbo = jumbo;
 	r->fd = -1;
 	if (base == NULL) {
-		rc = nta_backing_map(a, r, size);
+		uint32_t k = jumbo ? 0 : a->jumbo_slots + a->n_ordinary;
+		void *at = NULL;
+
+		if (a->va_len != 0 && k < a->n_slots)
+			at = (void *)(a->va_base + ((uintptr_t)k << a->va_shift));
+		rc = nta_backing_map(a, r, size, at);
+		r->in_reservation = at != NULL;
 		if (rc != 0) {
 			free(r);
 			*err = rc;
@@ -320,6 +341,13 @@ region_add(struct nta_arena *a, size_t size, bool jumbo, uint8_t *base, uint64_t
 		return NULL;
 	}
 	a->regions[r->id] = r;
+	if (r->in_reservation) {
+		uintptr_t k = ((uintptr_t)r->base - a->va_base) >> a->va_shift;
+		uintptr_t last = ((uintptr_t)r->base + size - 1 - a->va_base) >> a->va_shift;
+
+		for (; k <= last; k++)
+			__atomic_store_n(&a->slot[k], r, __ATOMIC_RELEASE);
+	}
 	__atomic_store_n(&a->n_regions, r->id + 1, __ATOMIC_RELEASE);
 	if (jumbo)
 		a->jumbo = (int)r->id;
@@ -494,6 +522,7 @@ cache_push(struct nta_cache *c, struct nta_region *r, uint64_t u, uint64_t n)
 
 	c->spare = ent->next;
 	ent->ptr = r->base + u * NTA_UNIT;
+	ent->mark = &r->used[u];
 	ent->unit = (uint32_t)u;
 	ent->region = (uint16_t)r->id;
 	ent->next = c->bin[n];
@@ -509,6 +538,42 @@ fail(int err)
 {
 	nta_errno = err;
 	return -1;
+}
+
+/*
+ * Reserve (PROT_NONE, no memory committed) one address range for all the
+ * regions the arena may map, aligned to the region size, so that finding the
+ * region of a pointer is a subtraction and a shift. Needs a power-of-two
+ * region size; without it, lookups use the sorted index.
+ */
+static int
+reserve_range(struct nta_arena *a)
+{
+	size_t rs = a->region_size, len;
+	uintptr_t base, aligned;
+	void *p;
+
+	if (a->cfg.backing == NTA_BACKING_EXTERNAL || (rs & (rs - 1)) != 0)
+		return 0;
+	a->jumbo_slots = (uint32_t)((a->cfg.jumbo_size + rs - 1) / rs);
+	a->n_slots = a->jumbo_slots + a->cfg.max_regions;
+	a->slot = calloc(a->n_slots, sizeof(*a->slot));
+	if (a->slot == NULL)
+		return -1;
+	len = (size_t)a->n_slots * rs;
+	p = mmap(NULL, len + rs, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	base = (uintptr_t)p;
+	aligned = (base + rs - 1) & ~(uintptr_t)(rs - 1);
+	if (aligned > base)
+		munmap(p, aligned - base);
+	if (aligned + len < base + len + rs)
+		munmap((void *)(aligned + len), base + len + rs - aligned - len);
+	a->va_base = aligned;
+	a->va_len = len;
+	a->va_shift = (uint32_t)__builtin_ctzll(rs);
+	return 0;
 }
 
 struct nta_arena *
@@ -569,6 +634,10 @@ nta_arena_create(const struct nta_arena_config *cfg)
 	a->region_units = c.region_size / NTA_UNIT;
 	a->max_units = c.jumbo_size > c.region_size ? c.jumbo_size / NTA_UNIT : a->region_units;
 	pthread_mutex_init(&a->lock, NULL);
+	if (reserve_range(a) != 0) {
+		err = -ENOMEM;
+		goto fail;
+	}
 	if (c.jumbo_size != 0 && region_add(a, c.jumbo_size, true, NULL, 0, &err) == NULL)
 		goto fail;
 	for (i = 0; i < c.initial_regions; i++)
@@ -596,6 +665,9 @@ nta_arena_destroy(struct nta_arena *a)
 	for (i = 0; i < a->n_old_index; i++)
 		free(a->old_index[i]);
 	free(a->index);
+	if (a->va_len != 0)
+		munmap((void *)a->va_base, a->va_len);
+	free(a->slot);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }
@@ -725,31 +797,41 @@ alloc_fail(struct nta_arena *a, int err, size_t size)
 	return NULL;
 }
 
-void *
-nta_alloc(struct nta_arena *a, size_t size)
+/* Everything but a cache hit: argument checks, the tree, failures. */
+static __attribute__((noinline)) void *
+alloc_other(struct nta_arena *a, size_t size)
 {
-	struct nta_cache *c;
 	uint64_t n;
 	void *p;
 
-	if (unlikely(a == NULL || size == 0))
+	if (a == NULL || size == 0)
 		return alloc_fail(a, EINVAL, size);
-	n = (size + NTA_UNIT - 1) / NTA_UNIT;
-	if (unlikely(n > a->max_units || size > SIZE_MAX - NTA_UNIT))
+	n = size / NTA_UNIT + (size % NTA_UNIT != 0);
+	if (n > a->max_units)
 		return alloc_fail(a, E2BIG, size);
-	c = my_cache(a);
-	if (c != NULL && n < NTA_CACHE_BINS) {
-		struct nta_cache_ent *ent = cache_pop(c, n);
+	p = alloc_slow(a, my_cache(a), n, NTA_UNIT);
+	return p != NULL ? p : alloc_fail(a, ENOMEM, size);
+}
 
-		if (ent != NULL) {
-			used_set(a->regions[ent->region], ent->unit);
-			cnt_add(&c->allocs, 1);
-			cnt_add(&c->hits, 1);
-			return ent->ptr;
+void *
+nta_alloc(struct nta_arena *a, size_t size)
+{
+	uint64_t n = size / NTA_UNIT + (size % NTA_UNIT != 0);
+	struct nta_cache *c;
+
+	if (likely(a != NULL && n - 1 < NTA_CACHE_BINS - 1)) {
+		c = my_cache(a);
+		if (likely(c != NULL)) {
+			struct nta_cache_ent *ent = cache_pop(c, n);
+
+			if (likely(ent != NULL)) {
+				__atomic_store_n(ent->mark, 1, __ATOMIC_RELAXED);
+				cnt_add(&c->hits, 1);
+				return ent->ptr;
+			}
 		}
 	}
-	p = alloc_slow(a, c, n, NTA_UNIT);
-	return p != NULL ? p : alloc_fail(a, ENOMEM, size);
+	return alloc_other(a, size);
 }
 
 void *
@@ -833,29 +915,30 @@ free_fail(struct nta_arena *a, const void *ptr, int err, const char *why)
 	return fail(err);
 }
 
-int
-nta_free(struct nta_arena *a, void *ptr)
+/* A free that is refused: find out why, count it, log it. */
+static __attribute__((noinline)) int
+free_bad(struct nta_arena *a, void *ptr)
 {
 	struct nta_region *r = NULL;
-	struct nta_cache *c;
 	const char *why = NULL;
-	uint64_t u = 0, n;
+	uint64_t u = 0;
 	int err;
 
-	if (ptr == NULL)
-		return 0;
-	if (unlikely(a == NULL))
+	if (a == NULL)
 		return free_fail(a, ptr, EINVAL, "NULL arena");
 	err = locate(a, ptr, &r, &u, &why);
-	if (unlikely(err != 0))
-		return free_fail(a, ptr, err, why);
-	if (unlikely(!used_take(r, u)))
-		return free_fail(a, ptr, classify(a, r, u, &why), why);
-	n = block_units(r, u);
-	c = my_cache(a);
+	if (err == 0)
+		err = classify(a, r, u, &why);
+	return free_fail(a, ptr, err, why);
+}
+
+/* A valid buffer that no cache takes, or a full cache. */
+static __attribute__((noinline)) int
+free_other(struct nta_arena *a, struct nta_cache *c, struct nta_region *r, uint64_t u,
+		uint64_t n)
+{
 	if (c != NULL && n < NTA_CACHE_BINS) {
-		if (unlikely(c->count == NTA_CACHE_CAP))
-			cache_drain(a, c);
+		cache_drain(a, c);
 		cache_push(c, r, u, n);
 		cnt_add(&c->frees, 1);
 		return 0;
@@ -866,6 +949,31 @@ nta_free(struct nta_arena *a, void *ptr)
 	a->tree_frees++;
 	pthread_mutex_unlock(&a->lock);
 	return 0;
+}
+
+int
+nta_free(struct nta_arena *a, void *ptr)
+{
+	struct nta_region *r;
+	struct nta_cache *c;
+	uint64_t off, u, n;
+
+	if (ptr == NULL)
+		return 0;
+	if (unlikely(a == NULL || (r = region_lookup(a, ptr)) == NULL))
+		return free_bad(a, ptr);
+	off = (uint64_t)((uint8_t *)ptr - r->base);
+	u = off / NTA_UNIT;
+	if (unlikely(off % NTA_UNIT != 0 || !used_take(r, u)))
+		return free_bad(a, ptr);
+	n = block_units(r, u);
+	c = my_cache(a);
+	if (likely(c != NULL && n < NTA_CACHE_BINS && c->count < NTA_CACHE_CAP)) {
+		cache_push(c, r, u, n);
+		cnt_add(&c->frees, 1);
+		return 0;
+	}
+	return free_other(a, c, r, u, n);
 }
 
 /* Locate an allocated buffer for read-only queries; 0 or an errno. */
@@ -1124,7 +1232,7 @@ nta_stats_get(struct nta_arena *a, struct nta_stats *st)
 			continue;
 		st->bytes_cached += cnt_get(&c->units) * NTA_UNIT;
 		cached_bufs += __atomic_load_n(&c->count, __ATOMIC_RELAXED);
-		st->allocs += cnt_get(&c->allocs);
+		st->allocs += cnt_get(&c->allocs) + cnt_get(&c->hits);
 		st->frees += cnt_get(&c->frees);
 		st->cache_hits += cnt_get(&c->hits);
 		st->cache_flushes += cnt_get(&c->flushes);

@@ -41,9 +41,10 @@ nta_backing_page_size(const struct nta_arena_config *cfg)
 }
 
 static int
-map_anon(struct nta_region *r, size_t size)
+map_anon(struct nta_region *r, size_t size, void *at)
 {
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p = mmap(at, size, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS | (at != NULL ? MAP_FIXED : 0), -1, 0);
 
 	if (p == MAP_FAILED)
 		return -ENOMEM;
@@ -55,7 +56,7 @@ map_anon(struct nta_region *r, size_t size)
 }
 
 static int
-map_hugetlbfs(struct nta_arena *a, struct nta_region *r, size_t size)
+map_hugetlbfs(struct nta_arena *a, struct nta_region *r, size_t size, void *at)
 {
 	size_t page = nta_backing_page_size(&a->cfg);
 	const char *mnt;
@@ -79,9 +80,15 @@ map_hugetlbfs(struct nta_arena *a, struct nta_region *r, size_t size)
 	if (ftruncate(fd, (off_t)size) != 0)
 		goto fail;
 	/* MAP_SHARED on hugetlbfs reserves the pages now or fails. */
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
-	if (p == MAP_FAILED)
+	p = mmap(at, size, PROT_READ | PROT_WRITE,
+		MAP_SHARED | MAP_POPULATE | (at != NULL ? MAP_FIXED : 0), fd, 0);
+	if (p == MAP_FAILED) {
+		/* A failed MAP_FIXED may have punched the reservation: restore it. */
+		if (at != NULL)
+			mmap(at, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
+				MAP_NORESERVE, -1, 0);
 		goto fail;
+	}
 	r->base = p;
 	r->map_len = size;
 	r->fd = fd;
@@ -94,16 +101,16 @@ fail:
 }
 
 int
-nta_backing_map(struct nta_arena *a, struct nta_region *r, size_t size)
+nta_backing_map(struct nta_arena *a, struct nta_region *r, size_t size, void *at)
 {
 	int rc;
 
 	switch (a->cfg.backing) {
 	case NTA_BACKING_ANON:
-		rc = map_anon(r, size);
+		rc = map_anon(r, size, at);
 		break;
 	case NTA_BACKING_HUGETLBFS:
-		rc = map_hugetlbfs(a, r, size);
+		rc = map_hugetlbfs(a, r, size, at);
 		break;
 	default:
 		rc = -EINVAL;
@@ -121,7 +128,12 @@ nta_backing_unmap(struct nta_region *r)
 {
 	if (!r->owned)
 		return;
-	munmap(r->base, r->map_len);
+	if (r->in_reservation)
+		/* Give the range back to the arena's reservation, not to the process. */
+		mmap(r->base, r->map_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
+			MAP_NORESERVE, -1, 0);
+	else
+		munmap(r->base, r->map_len);
 	if (r->fd >= 0)
 		close(r->fd);
 	if (r->path[0] != '\0')

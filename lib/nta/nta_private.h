@@ -186,6 +186,7 @@ struct nta_region {
 	uint32_t id;
 	bool jumbo;
 	bool owned;               /* the arena mapped it and unmaps it */
+	bool in_reservation;      /* mapped inside the arena's address range */
 	uint64_t iova;
 	size_t map_len;
 	int fd;
@@ -202,6 +203,7 @@ struct nta_region {
 /* One entry of a thread cache. */
 struct nta_cache_ent {
 	uint8_t *ptr;
+	uint8_t *mark;     /* its byte in the region's used map */
 	uint32_t unit;     /* first unit in its region */
 	uint16_t region;
 	uint16_t next;     /* next entry of the same bin + 1; 0 ends the bin */
@@ -228,9 +230,9 @@ struct nta_cache {
 	uint16_t bin[NTA_CACHE_BINS];     /* first entry + 1 of each size */
 	struct nta_cache_ent ent[NTA_CACHE_CAP];
 	/* Counters, written by the owner thread only. */
-	uint64_t allocs;
+	uint64_t allocs;   /* allocations this thread made from a tree */
 	uint64_t frees;
-	uint64_t hits;
+	uint64_t hits;     /* allocations served by this cache */
 	uint64_t flushes;
 };
 
@@ -252,6 +254,18 @@ struct nta_arena {
 	uint32_t n_ordinary;
 	int jumbo;                /* id of the jumbo region, -1 if none */
 	uint32_t hint;            /* ordinary region tried first */
+	/*
+	 * Address lookup in O(1): regions the arena maps live in one reserved
+	 * range, slot k at va_base + k * region_size (jumbo slots first); the
+	 * region of p is slot[(p - va_base) >> va_shift]. Memory given by the
+	 * caller is found by binary search in the sorted index instead.
+	 */
+	uintptr_t va_base;
+	size_t va_len;
+	uint32_t va_shift;
+	uint32_t n_slots;
+	uint32_t jumbo_slots;
+	struct nta_region **slot;
 	struct nta_region_index *index;     /* current lookup table */
 	struct nta_region_index *old_index[NTA_MAX_REGIONS + 1];
 	uint32_t n_old_index;
@@ -272,7 +286,9 @@ struct nta_arena {
 void nta_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Backings (nta_backing.c): map a region's memory, or unmap it. */
-int nta_backing_map(struct nta_arena *a, struct nta_region *r, size_t size);
+/* Map size bytes for r, at address at (MAP_FIXED inside the arena's
+ * reservation) or anywhere (at == NULL). 0 or a negative errno. */
+int nta_backing_map(struct nta_arena *a, struct nta_region *r, size_t size, void *at);
 void nta_backing_unmap(struct nta_region *r);
 size_t nta_backing_page_size(const struct nta_arena_config *cfg);
 size_t nta_backing_default_region(const struct nta_arena_config *cfg);
