@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Real captures through net_pcap with a consumer that forwards everything:
+# the output is the input, byte for byte, in order; nothing was copied.
+source "$(dirname "$0")/lib.sh"
+
+for cap in http.pcap nb6-http.pcap dns_icmp.pcap; do
+	run_pcap "$PCAPS/$cap" --no-echo
+	$PY "$HERE/pcaptool.py" same "$PCAPS/$cap" "$W/out1.pcap" || fail "$cap: output differs"
+	[ "$(fwd_final copied_bytes)" = 0 ] || fail "$cap: copied_bytes=$(fwd_final copied_bytes)"
+	n=$($PY "$HERE/pcaptool.py" count "$PCAPS/$cap")
+	[ "$(fwd_final to_consumer)" = "$n" ] || fail "$cap: $(fwd_final to_consumer) of $n went to the consumer"
+	[ "$(fwd_final verdict_fwd)" = "$n" ] || fail "$cap: $(fwd_final verdict_fwd) forward verdicts"
+	grep -q "^nta-consumer: final: packets=$n " "$W/cons-main.log" || fail "$cap: consumer did not read $n packets"
+	grep -q '  flow proto=' "$W/cons-main.log" || fail "$cap: consumer printed no flows"
+	no_hugepage_files "$FWD_PID"
+	ok "$cap: $n packets forwarded through the consumer, identical, copied_bytes=0"
+done

@@ -1,0 +1,174 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Common helpers of the e2e tests (sourced). Every test: root, hugepages,
+# the forwarder on core 0 with --in-memory, the consumer pinned to core 1,
+# everything it started killed and removed in the EXIT trap.
+
+set -euo pipefail
+
+PY=/usr/bin/python3
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PCAPS=/usr/share/doc/python3-dpkt/examples/data
+: "${NTA_FWD:?NTA_FWD must name dpdk-nta-fwd}"
+: "${NTA_CONSUMER:?NTA_CONSUMER must name nta-consumer}"
+
+W=$(mktemp -d /tmp/nta-e2e.XXXXXX)
+chmod 700 "$W"
+PIDS=()
+NETNS=()
+FWD_PID=
+FWD_LOG=$W/fwd.log
+SOCK=$W/fwd.sock
+PREFIX=nta-e2e-$$
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+fail() {
+	echo "FAIL: $*"
+	if [ -f "$FWD_LOG" ]; then
+		echo "--- forwarder log (last 30 lines)"
+		tail -n 30 "$FWD_LOG"
+	fi
+	for f in "$W"/cons*.log; do
+		[ -f "$f" ] || continue
+		echo "--- $f (last 15 lines)"
+		tail -n 15 "$f"
+	done
+	exit 1
+}
+
+ok() {
+	echo "ok: $*"
+}
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	for p in "${NETNS[@]}"; do
+		ip netns del "$p" 2>/dev/null || true
+	done
+	ip link del "nta-v$$" 2>/dev/null || true
+	# Nothing of ours may stay in hugetlbfs, whatever happened.
+	for p in "${PIDS[@]}"; do
+		rm -f /dev/hugepages/nta-fwd-"$p"-* 2>/dev/null || true
+	done
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+[ "$(id -u)" = 0 ] || skip "needs root"
+free_pages=$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)
+[ "${free_pages:-0}" -ge 64 ] || skip "needs 64 free 2 MB hugepages (have ${free_pages:-0})"
+[ -x "$NTA_FWD" ] || fail "no forwarder binary $NTA_FWD"
+
+# start_fwd VDEV_ARGS... -- FWD_ARGS...
+start_fwd() {
+	local eal=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		eal+=("$1")
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	"$NTA_FWD" -l 0 --in-memory --no-pci --file-prefix "$PREFIX" --log-level=lib.eal:error \
+		"${eal[@]}" -- --socket "$SOCK" --stats-ms 100 "$@" >"$FWD_LOG" 2>&1 &
+	FWD_PID=$!
+	PIDS+=("$FWD_PID")
+	wait_for 20 "forwarder up" grep -q 'consumer socket' "$FWD_LOG"
+}
+
+# start_cons NAME ARGS...: consumer on core 1, log in $W/cons-NAME.log.
+start_cons() {
+	local name=$1
+	shift
+	"$NTA_CONSUMER" --socket "$SOCK" --cpu 1 "$@" >"$W/cons-$name.log" 2>&1 &
+	CONS_PID=$!
+	PIDS+=("$CONS_PID")
+}
+
+# wait_for SECONDS WHAT CMD...: poll CMD every 0.05 s.
+wait_for() {
+	local t=$1 what=$2 end
+	shift 2
+	end=$(($(date +%s%N) + t * 1000000000))
+	while ! "$@" 2>/dev/null; do
+		if [ "$(date +%s%N)" -gt "$end" ]; then
+			fail "timeout ($t s) waiting for: $what"
+		fi
+		if [ -n "$FWD_PID" ] && ! kill -0 "$FWD_PID" 2>/dev/null; then
+			fail "forwarder died while waiting for: $what"
+		fi
+		sleep 0.05
+	done
+}
+
+# fwd_stat FIELD: the field's value in the forwarder's last stats line.
+fwd_stat() {
+	grep -E '^nta-fwd: (stats|final):' "$FWD_LOG" | tail -n 1 |
+		tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'
+}
+
+fwd_final() {
+	grep -E '^nta-fwd: final:' "$FWD_LOG" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }' |
+		tail -n 1
+}
+
+# fwd_is FIELD VALUE
+fwd_is() {
+	[ "$(fwd_stat "$1")" = "$2" ]
+}
+
+# stop_pid PID: SIGINT, then wait (SIGKILL after 10 s).
+stop_pid() {
+	local p=$1 i
+	kill -INT "$p" 2>/dev/null || return 0
+	for i in $(seq 1 200); do
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -9 "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+}
+
+stop_fwd() {
+	stop_pid "$FWD_PID"
+	grep -q '^nta-fwd: final:' "$FWD_LOG" || fail "forwarder printed no final stats"
+}
+
+# no_hugepage_files PID: the forwarder left no file in hugetlbfs.
+no_hugepage_files() {
+	local left
+	left=$(ls /dev/hugepages/ 2>/dev/null | grep -E "nta-fwd-$1-|$PREFIX" || true)
+	[ -z "$left" ] || fail "hugepage files left behind: $left"
+}
+
+# run_pcap IN CONS_ARGS...: forward the capture IN through net_pcap port 0
+# (its output: $W/out0.pcap) to port 1 ($W/out1.pcap) with a consumer
+# attached first (forwarder options in the array FWD_EXTRA); returns once
+# every packet was handled and both processes exited.
+FWD_EXTRA=()
+run_pcap() {
+	local in=$1 n
+	shift
+	n=$($PY "$HERE/pcaptool.py" count "$in")
+	start_fwd --vdev "net_pcap0,rx_pcap=$in,tx_pcap=$W/out0.pcap" \
+		--vdev "net_pcap1,tx_pcap=$W/out1.pcap" -- \
+		--wait-consumer --when-full wait ${FWD_EXTRA[@]+"${FWD_EXTRA[@]}"}
+	start_cons main --quiet "$@"
+	wait_for 20 "consumer attached" fwd_is attached 1
+	wait_for 20 "all $n packets received" fwd_is rx "$n"
+	wait_for 20 "all packets returned" fwd_is inflight 0
+	wait_for 20 "transmit buffers completed" fwd_is tx_inflight 0
+	stop_pid "$CONS_PID"
+	grep -q '^nta-consumer: final:' "$W/cons-main.log" || fail "consumer printed no final stats"
+	stop_fwd
+	[ "$(fwd_final rx)" = "$n" ] || fail "forwarder received $(fwd_final rx) of $n"
+	[ "$(fwd_final dropped)" = 0 ] || fail "forwarder dropped $(fwd_final dropped)"
+	[ "$(fwd_final pool_in_use)" = 0 ] || fail "pool in use $(fwd_final pool_in_use) at exit"
+}
