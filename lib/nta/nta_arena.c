@@ -452,21 +452,38 @@ cache_new(struct nta_arena *a, int slot)
 	return c;
 }
 
+/*
+ * The calling thread's cache of the arena it used last, remembered with the
+ * arena's generation (unique per arena ever created, so a new arena at the
+ * address of a destroyed one is never mistaken for it).
+ */
+static __thread uint64_t tl_gen __attribute__((tls_model("initial-exec")));
+static __thread struct nta_cache *tl_cache __attribute__((tls_model("initial-exec")));
+static uint64_t arena_gen;
+
+static __attribute__((noinline)) struct nta_cache *
+my_cache_slow(struct nta_arena *a)
+{
+	struct nta_cache *c = NULL;
+	int s;
+
+	if (CACHE_ENABLED && !(a->cfg.flags & NTA_ARENA_F_NO_CACHE)) {
+		s = thread_slot();
+		if (s >= 0) {
+			c = a->cache[s];
+			if (c == NULL)
+				c = cache_new(a, s);
+		}
+	}
+	tl_gen = a->gen;
+	tl_cache = c;
+	return c;
+}
+
 static inline struct nta_cache *
 my_cache(struct nta_arena *a)
 {
-	struct nta_cache *c;
-	int s;
-
-	if (!CACHE_ENABLED || (a->cfg.flags & NTA_ARENA_F_NO_CACHE))
-		return NULL;
-	s = thread_slot();
-	if (unlikely(s < 0))
-		return NULL;
-	c = a->cache[s];
-	if (unlikely(c == NULL))
-		c = cache_new(a, s);
-	return c;
+	return likely(tl_gen == a->gen) ? tl_cache : my_cache_slow(a);
 }
 
 /* Return every buffer of c to the trees, in one lock hold. */
@@ -630,6 +647,7 @@ nta_arena_create(const struct nta_arena_config *cfg)
 	c.name = a->name;
 	a->cfg = c;
 	a->jumbo = -1;
+	a->gen = __atomic_add_fetch(&arena_gen, 1, __ATOMIC_RELAXED);
 	a->region_size = c.region_size;
 	a->region_units = c.region_size / NTA_UNIT;
 	a->max_units = c.jumbo_size > c.region_size ? c.jumbo_size / NTA_UNIT : a->region_units;

@@ -243,6 +243,7 @@ struct nta_region_index {
 };
 
 struct nta_arena {
+	uint64_t gen;             /* unique id of this arena, never 0 */
 	char name[NTA_NAME_LEN];
 	struct nta_arena_config cfg;
 	size_t region_size;       /* bytes of an ordinary region */
