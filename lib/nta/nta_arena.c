@@ -54,6 +54,8 @@ cnt_get(const uint64_t *c)
 
 /* ---- thread slots ---- */
 
+static void forget_cache(void);
+
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t slot_once = PTHREAD_ONCE_INIT;
 static pthread_key_t slot_key;
@@ -72,6 +74,9 @@ slot_release(void *arg)
 	pthread_mutex_lock(&slot_lock);
 	slot_taken[s] = false;
 	pthread_mutex_unlock(&slot_lock);
+	/* Frees from later destructors of this thread bypass the caches. */
+	my_slot = NO_SLOT;
+	forget_cache();
 }
 
 static void
@@ -460,6 +465,13 @@ cache_new(struct nta_arena *a, int slot)
 static __thread uint64_t tl_gen __attribute__((tls_model("initial-exec")));
 static __thread struct nta_cache *tl_cache __attribute__((tls_model("initial-exec")));
 static uint64_t arena_gen;
+
+static void
+forget_cache(void)
+{
+	tl_gen = 0;
+	tl_cache = NULL;
+}
 
 static __attribute__((noinline)) struct nta_cache *
 my_cache_slow(struct nta_arena *a)
