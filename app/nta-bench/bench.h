@@ -85,7 +85,7 @@ enum bench_alloc_id {
 void bench_allocs_setup(struct bench_alloc a[BA_COUNT], bool hugetlbfs);
 
 /* Load jemalloc/mimalloc (dlopen); may re-exec the program, see there. */
-void bench_rivals_load(int argc, char **argv);
+void bench_rivals_load(int argc, char **argv, bool want_je, bool want_mi);
 
 /* EAL for rte_malloc: 0 when usable; otherwise -1 and a reason. */
 int bench_dpdk_init(const char *prog, char *why, size_t whylen);

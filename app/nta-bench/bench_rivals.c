@@ -108,11 +108,13 @@ rival_open(struct rival_lib *l)
 }
 
 void
-bench_rivals_load(int argc, char **argv)
+bench_rivals_load(int argc, char **argv, bool want_je, bool want_mi)
 {
 	(void)argc;
 #ifdef BENCH_HAVE_JEMALLOC
-	if (rival_open(&je_lib) != 0 && strstr(je_lib.why, "static TLS") != NULL &&
+	if (!want_je)
+		snprintf(je_lib.why, sizeof(je_lib.why), "not selected (--alloc)");
+	else if (rival_open(&je_lib) != 0 && strstr(je_lib.why, "static TLS") != NULL &&
 			getenv(BENCH_REEXEC_ENV) == NULL) {
 		/* See the comment at the top of the file. */
 		const char *old = getenv("GLIBC_TUNABLES");
@@ -125,17 +127,27 @@ bench_rivals_load(int argc, char **argv)
 		setenv("GLIBC_TUNABLES", buf, 1);
 		setenv(BENCH_REEXEC_ENV, "1", 1);
 		fflush(NULL);
+		/*
+		 * argv[0] first (under valgrind /proc/self/exe is the tool,
+		 * not us), then /proc/self/exe when argv[0] is not runnable.
+		 */
+		execvp(argv[0], argv);
 		execv("/proc/self/exe", argv);
 		/* exec failed: go on without jemalloc. */
 		snprintf(je_lib.why, sizeof(je_lib.why), "re-exec for static TLS failed: %s",
 				strerror(errno));
 	}
 #else
+	(void)want_je;
 	snprintf(je_lib.why, sizeof(je_lib.why), "not found at build time (libjemalloc-dev)");
 #endif
 #ifdef BENCH_HAVE_MIMALLOC
-	rival_open(&mi_lib);
+	if (want_mi)
+		rival_open(&mi_lib);
+	else
+		snprintf(mi_lib.why, sizeof(mi_lib.why), "not selected (--alloc)");
 #else
+	(void)want_mi;
 	snprintf(mi_lib.why, sizeof(mi_lib.why), "not found at build time (libmimalloc-dev)");
 	(void)argv;
 #endif

@@ -73,6 +73,7 @@ static struct {
 	uint64_t seed;
 	size_t frag_mb[MAX_FRAG_SIZES];
 	unsigned int n_frag;
+	bool skip[BA_COUNT];
 } opt = {
 	.steps = 1000000,
 	.ops = 10000000,
@@ -100,6 +101,9 @@ usage(FILE *f, const char *prog)
 		"                    frag (all)\n"
 		"  --frag-mb LIST    fixed arena sizes in MB for the frag section, powers of\n"
 		"                    two, comma separated, at most %d (64,2)\n"
+		"  --alloc LIST      allocators to run, comma separated (all): nta,\n"
+		"                    nta-nocache, glibc, jemalloc, mimalloc, rte_malloc,\n"
+		"                    pow2 (for profiling one of them)\n"
 		"  --seed N          seed of the traces (0x4e5441)\n"
 		"  --hugetlbfs       NTA arenas on hugetlbfs instead of anonymous memory\n"
 		"  --no-dpdk         do not start the EAL (no rte_malloc rows)\n"
@@ -204,12 +208,52 @@ parse_frag_sizes(const char *s)
 	return 0;
 }
 
+static const char *const alloc_keys[BA_COUNT] = {
+	[BA_NTA] = "nta", [BA_NTA_NOCACHE] = "nta-nocache", [BA_GLIBC] = "glibc",
+	[BA_JEMALLOC] = "jemalloc", [BA_MIMALLOC] = "mimalloc", [BA_RTE] = "rte_malloc",
+	[BA_POW2] = "pow2",
+};
+
+static int
+parse_allocs(const char *s)
+{
+	char buf[256];
+	char *tok, *save = NULL;
+	unsigned int i, n = 0;
+
+	if (strlen(s) >= sizeof(buf)) {
+		fprintf(stderr, "nta-bench: --alloc: list too long\n");
+		return -1;
+	}
+	strcpy(buf, s);
+	for (i = 0; i < BA_COUNT; i++)
+		opt.skip[i] = true;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < BA_COUNT; i++)
+			if (strcmp(tok, alloc_keys[i]) == 0)
+				break;
+		if (i == BA_COUNT) {
+			fprintf(stderr, "nta-bench: --alloc: unknown allocator '%s' (nta, "
+					"nta-nocache, glibc, jemalloc, mimalloc, rte_malloc, "
+					"pow2)\n", tok);
+			return -1;
+		}
+		opt.skip[i] = false;
+		n++;
+	}
+	if (n == 0) {
+		fprintf(stderr, "nta-bench: --alloc: no allocator given\n");
+		return -1;
+	}
+	return 0;
+}
+
 /* 0 to go on, 1 to exit 0 (help), -1 to exit 1. */
 static int
 parse_args(int argc, char **argv)
 {
 	enum { O_QUICK = 256, O_STEPS, O_OPS, O_RUNS, O_ONLY, O_FRAG, O_SEED, O_HUGE,
-		O_NODPDK, O_CSV, O_HELP };
+		O_NODPDK, O_CSV, O_HELP, O_ALLOC };
 	static const struct option lo[] = {
 		{ "quick", no_argument, NULL, O_QUICK },
 		{ "steps", required_argument, NULL, O_STEPS },
@@ -218,6 +262,7 @@ parse_args(int argc, char **argv)
 		{ "only", required_argument, NULL, O_ONLY },
 		{ "frag-mb", required_argument, NULL, O_FRAG },
 		{ "seed", required_argument, NULL, O_SEED },
+		{ "alloc", required_argument, NULL, O_ALLOC },
 		{ "hugetlbfs", no_argument, NULL, O_HUGE },
 		{ "no-dpdk", no_argument, NULL, O_NODPDK },
 		{ "csv", no_argument, NULL, O_CSV },
@@ -255,6 +300,10 @@ parse_args(int argc, char **argv)
 			break;
 		case O_FRAG:
 			if (parse_frag_sizes(optarg) != 0)
+				return -1;
+			break;
+		case O_ALLOC:
+			if (parse_allocs(optarg) != 0)
 				return -1;
 			break;
 		case O_SEED:
@@ -764,6 +813,10 @@ run_trace(unsigned int mi, unsigned int ai, const struct trace *t, bool timed)
 	uint64_t s, req = 0;
 
 	memset(r, 0, sizeof(*r));
+	if (opt.skip[ai]) {
+		snprintf(r->why, sizeof(r->why), "not selected (--alloc)");
+		goto out;
+	}
 	if (live == NULL || sizes == NULL || (timed && lat == NULL)) {
 		snprintf(r->why, sizeof(r->why), "out of memory");
 		goto out;
@@ -1029,6 +1082,10 @@ run_frag(unsigned int fi, unsigned int oi, unsigned int ai)
 
 	memset(r, 0, sizeof(*r));
 	memset(&r->mem, 0xff, sizeof(r->mem));
+	if (opt.skip[ai]) {
+		snprintf(r->why, sizeof(r->why), "not selected (--alloc)");
+		goto out;
+	}
 	if (ptr == NULL || sz == NULL || live == NULL || freeslot == NULL) {
 		snprintf(r->why, sizeof(r->why), "out of memory");
 		goto out;
@@ -1310,8 +1367,8 @@ main(int argc, char **argv)
 	if (rc != 0)
 		return rc > 0 ? 0 : 1;
 	/* First: may re-execute the program (see bench_rivals.c). */
-	bench_rivals_load(argc, argv);
-	if (!opt.no_dpdk && bench_dpdk_init(argv[0], why, sizeof(why)) != 0)
+	bench_rivals_load(argc, argv, !opt.skip[BA_JEMALLOC], !opt.skip[BA_MIMALLOC]);
+	if (!opt.no_dpdk && !opt.skip[BA_RTE] && bench_dpdk_init(argv[0], why, sizeof(why)) != 0)
 		fprintf(stderr, "nta-bench: rte_malloc rows unavailable: %s\n", why);
 	bench_allocs_setup(allocs, opt.hugetlbfs);
 	progress_set("calibrating the timer");
