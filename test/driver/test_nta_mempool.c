@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The NTA authors
+ */
+
+/*
+ * Unit tests of the mempool driver 'nta' on DPDK's public API.
+ *
+ * Usage: test_nta_mempool [EAL options] [-- test-name...]
+ * Run with at least two lcores (-l 0-1), --in-memory --no-pci. Exit status
+ * 0 when every test passed, 1 otherwise. Each check that fails prints one
+ * line with its file and line.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_memzone.h>
+#include <rte_mempool.h>
+
+#include <nta.h>
+#include <rte_mempool_nta.h>
+
+static unsigned int failures;
+static unsigned int checks;
+
+#define CHECK(cond, fmt, ...) do { \
+	checks++; \
+	if (!(cond)) { \
+		failures++; \
+		printf("FAIL %s:%d: %s: " fmt "\n", __FILE__, __LINE__, #cond, ##__VA_ARGS__); \
+	} \
+} while (0)
+
+static struct rte_mempool *
+make_pool(const char *name, unsigned int n, unsigned int elt_size, unsigned int cache,
+		unsigned int flags)
+{
+	struct rte_mempool *mp;
+	int ret;
+
+	mp = rte_mempool_create_empty(name, n, elt_size, cache, 0, SOCKET_ID_ANY, flags);
+	if (mp == NULL)
+		return NULL;
+	ret = rte_mempool_set_ops_byname(mp, "nta", NULL);
+	if (ret == 0) {
+		ret = rte_mempool_populate_default(mp);
+		ret = ret < 0 ? ret : 0;
+	}
+	if (ret != 0) {
+		rte_mempool_free(mp);
+		rte_errno = -ret;
+		return NULL;
+	}
+	return mp;
+}
+
+static int
+cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Take every object one by one, check placement, counts, then give back. */
+static void
+test_sizes(void)
+{
+	static const unsigned int sizes[] = { 1, 64, 100, 1000, 2176, 9000, 70000, 1 << 20 };
+	unsigned int s;
+
+	for (s = 0; s < RTE_DIM(sizes); s++) {
+		unsigned int n = sizes[s] >= 70000 ? 40 : 1000;
+		struct rte_mempool *mp;
+		struct nta_stats st;
+		struct nta_arena *arena;
+		uintptr_t *addr;
+		void **objs;
+		size_t total;
+		unsigned int i, overlaps = 0, misaligned = 0, outside = 0;
+		void *extra;
+		char name[32];
+
+		snprintf(name, sizeof(name), "sz%u", sizes[s]);
+		mp = make_pool(name, n, sizes[s], 0, 0);
+		CHECK(mp != NULL, "pool of %u x %u bytes: %s", n, sizes[s], rte_strerror(rte_errno));
+		if (mp == NULL)
+			continue;
+		total = (size_t)mp->header_size + mp->elt_size + mp->trailer_size;
+		CHECK(rte_mempool_avail_count(mp) == n, "avail %u", rte_mempool_avail_count(mp));
+		arena = rte_nta_mempool_arena(mp);
+		CHECK(arena != NULL, "arena of %s", name);
+		objs = calloc(n, sizeof(*objs));
+		addr = calloc(n, sizeof(*addr));
+		for (i = 0; i < n; i++) {
+			CHECK(rte_mempool_get(mp, &objs[i]) == 0, "get %u of %u", i, n);
+			CHECK(rte_mempool_avail_count(mp) == n - i - 1, "avail after %u gets", i + 1);
+			addr[i] = (uintptr_t)objs[i] - mp->header_size;
+			if ((uintptr_t)objs[i] % RTE_MEMPOOL_ALIGN != 0)
+				misaligned++;
+			if (arena != NULL && nta_size(arena, (void *)addr[i]) < total)
+				outside++;
+		}
+		CHECK(rte_mempool_get(mp, &extra) != 0, "get from an empty pool of %u", sizes[s]);
+		CHECK(rte_mempool_avail_count(mp) == 0, "avail of an empty pool");
+		qsort(addr, n, sizeof(*addr), cmp_ptr);
+		for (i = 0; i + 1 < n; i++)
+			if (addr[i] + total > addr[i + 1])
+				overlaps++;
+		CHECK(overlaps == 0, "%u overlapping objects of %zu bytes", overlaps, total);
+		CHECK(misaligned == 0, "%u objects not aligned to %u", misaligned, RTE_MEMPOOL_ALIGN);
+		CHECK(outside == 0, "%u objects not allocated in the arena", outside);
+		if (arena != NULL && nta_stats_get(arena, &st) == 0)
+			CHECK(st.buffers_used == n && st.bytes_used >= n * total,
+				"arena holds %" PRIu64 " buffers, %" PRIu64 " bytes", st.buffers_used,
+				st.bytes_used);
+		/* Give back in bulks of 7 (and the rest), counting after each. */
+		for (i = 0; i < n; ) {
+			unsigned int k = RTE_MIN(7u, n - i);
+
+			rte_mempool_put_bulk(mp, &objs[i], k);
+			i += k;
+			CHECK(rte_mempool_avail_count(mp) == i, "avail %u after %u puts",
+				rte_mempool_avail_count(mp), i);
+		}
+		rte_mempool_audit(mp);
+		/* Bulk gets of 32: all or nothing. */
+		for (i = 0; i + 32 <= n; i += 32) {
+			CHECK(rte_mempool_get_bulk(mp, &objs[i], 32) == 0, "bulk get at %u", i);
+			CHECK(rte_mempool_avail_count(mp) == n - i - 32, "avail after bulk get");
+		}
+		if (n - i > 0) {
+			CHECK(rte_mempool_get_bulk(mp, &objs[i], 32) != 0, "bulk get past the end");
+			CHECK(rte_mempool_avail_count(mp) == n - i, "failed bulk get changed count");
+		}
+		rte_mempool_put_bulk(mp, objs, i);
+		CHECK(rte_mempool_avail_count(mp) == n, "avail after bulk put");
+		rte_mempool_audit(mp);
+		rte_mempool_free(mp);
+		free(objs);
+		free(addr);
+	}
+}
+
+/* The mempool cache on top of the ops. */
+static void
+test_cache(void)
+{
+	struct rte_mempool *mp = make_pool("cached", 4096, 256, 64, 0);
+	void *objs[512];
+	unsigned int i;
+
+	CHECK(mp != NULL, "pool with cache: %s", rte_strerror(rte_errno));
+	if (mp == NULL)
+		return;
+	for (i = 0; i < 16; i++) {
+		CHECK(rte_mempool_get_bulk(mp, &objs[i * 32], 32) == 0, "cached bulk get %u", i);
+		CHECK(rte_mempool_avail_count(mp) == 4096 - (i + 1) * 32, "cached count");
+	}
+	rte_mempool_put_bulk(mp, objs, 512);
+	CHECK(rte_mempool_avail_count(mp) == 4096, "cached count after put");
+	rte_mempool_audit(mp);
+	rte_mempool_free(mp);
+}
+
+/* ---- Two lcores at once. */
+
+struct mt_arg {
+	struct rte_mempool *mp;
+	unsigned int iters;
+	unsigned int bulk;
+	unsigned int errors;
+	unsigned int fails;
+};
+
+/* Each object holds a token: 0 when free, the holder's id + 1 when taken. */
+static int
+mt_worker(void *a)
+{
+	struct mt_arg *arg = a;
+	uint32_t me = rte_lcore_id() + 1;
+	void *objs[64];
+	unsigned int it, i;
+
+	for (it = 0; it < arg->iters; it++) {
+		unsigned int k = 1 + (it % arg->bulk);
+
+		if (rte_mempool_get_bulk(arg->mp, objs, k) != 0) {
+			arg->fails++;
+			continue;
+		}
+		for (i = 0; i < k; i++) {
+			uint32_t zero = 0;
+
+			if (!__atomic_compare_exchange_n((uint32_t *)objs[i], &zero, me, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				arg->errors++;
+		}
+		for (i = 0; i < k; i++)
+			__atomic_store_n((uint32_t *)objs[i], 0, __ATOMIC_RELEASE);
+		rte_mempool_put_bulk(arg->mp, objs, k);
+	}
+	return 0;
+}
+
+static void
+test_two_lcores(unsigned int cache)
+{
+	unsigned int worker = rte_get_next_lcore(-1, 1, 0);
+	struct mt_arg a0 = { .iters = 400000, .bulk = 33 };
+	struct mt_arg a1;
+	struct rte_mempool *mp;
+	char name[32];
+
+	if (worker >= RTE_MAX_LCORE) {
+		CHECK(worker < RTE_MAX_LCORE, "needs two lcores (-l 0-1)");
+		return;
+	}
+	snprintf(name, sizeof(name), "mt%u", cache);
+	/* Small enough that both lcores often find the pool empty. */
+	mp = make_pool(name, 96, 64, cache, 0);
+	CHECK(mp != NULL, "pool for two lcores: %s", rte_strerror(rte_errno));
+	if (mp == NULL)
+		return;
+	/* The objects must start free (token 0). */
+	{
+		void *objs[96];
+		unsigned int i;
+
+		CHECK(rte_mempool_get_bulk(mp, objs, 96) == 0, "take all to clear tokens");
+		for (i = 0; i < 96; i++)
+			memset(objs[i], 0, 64);
+		rte_mempool_put_bulk(mp, objs, 96);
+	}
+	a0.mp = mp;
+	a1 = a0;
+	rte_eal_remote_launch(mt_worker, &a1, worker);
+	mt_worker(&a0);
+	rte_eal_wait_lcore(worker);
+	CHECK(a0.errors == 0 && a1.errors == 0, "an object handed out twice (%u, %u)",
+		a0.errors, a1.errors);
+	CHECK(a0.fails + a1.fails < a0.iters, "nearly every get failed (%u, %u)",
+		a0.fails, a1.fails);
+	CHECK(rte_mempool_avail_count(mp) == 96, "avail %u after the run",
+		rte_mempool_avail_count(mp));
+	rte_mempool_audit(mp);
+	rte_mempool_free(mp);
+}
+
+/* Objects left in another lcore's stack are found when needed. */
+static int
+hoard(void *a)
+{
+	struct rte_mempool *mp = a;
+	void *objs[40];
+
+	if (rte_mempool_get_bulk(mp, objs, 40) != 0)
+		return -1;
+	rte_mempool_put_bulk(mp, objs, 40);
+	return 0;
+}
+
+static void *
+thread_getput(void *a)
+{
+	struct rte_mempool *mp = a;
+	void *objs[40];
+	intptr_t ok = 0;
+
+	if (rte_mempool_get_bulk(mp, objs, 40) == 0) {
+		ok = rte_mempool_avail_count(mp) == 0;
+		rte_mempool_put_bulk(mp, objs, 40);
+	}
+	return (void *)ok;
+}
+
+static void
+test_steal(void)
+{
+	unsigned int worker = rte_get_next_lcore(-1, 1, 0);
+	struct rte_mempool *mp = make_pool("steal", 40, 64, 0, 0);
+	void *objs[40], *ret = NULL;
+	pthread_t th;
+
+	CHECK(mp != NULL, "pool: %s", rte_strerror(rte_errno));
+	if (mp == NULL || worker >= RTE_MAX_LCORE)
+		return;
+	rte_eal_remote_launch(hoard, mp, worker);
+	CHECK(rte_eal_wait_lcore(worker) == 0, "worker took every object");
+	CHECK(rte_mempool_avail_count(mp) == 40, "count with objects on the worker");
+	CHECK(rte_mempool_get_bulk(mp, objs, 40) == 0, "main gets what the worker put back");
+	CHECK(rte_mempool_avail_count(mp) == 0, "count after stealing");
+	rte_mempool_put_bulk(mp, objs, 40);
+	/* A non-EAL thread uses the shared stack and may steal too. */
+	CHECK(pthread_create(&th, NULL, thread_getput, mp) == 0, "pthread_create");
+	pthread_join(th, &ret);
+	CHECK(ret == (void *)1, "non-EAL thread got every object");
+	CHECK(rte_mempool_avail_count(mp) == 40, "count at the end");
+	rte_mempool_audit(mp);
+	rte_mempool_free(mp);
+}
+
+/* ---- Bad input. */
+
+static void
+mz_count(const struct rte_memzone *mz, void *arg)
+{
+	RTE_SET_USED(mz);
+	(*(unsigned int *)arg)++;
+}
+
+static void
+heap_used(size_t *used, unsigned int *mzs)
+{
+	struct rte_malloc_socket_stats s;
+
+	*used = 0;
+	if (rte_malloc_get_socket_stats(rte_socket_id(), &s) == 0)
+		*used = s.heap_allocsz_bytes;
+	*mzs = 0;
+	rte_memzone_walk(mz_count, mzs);
+}
+
+static void
+test_bad_input(void)
+{
+	struct rte_mempool *mp;
+	size_t used0, used1;
+	unsigned int mz0, mz1;
+
+	heap_used(&used0, &mz0);
+	/* 4 GB of mbufs: more than the hugepages there are. */
+	mp = rte_pktmbuf_pool_create_by_ops("too_big", 2u << 20, 0, 0, 2048, SOCKET_ID_ANY,
+			"nta");
+	CHECK(mp == NULL && rte_errno == ENOMEM, "pool larger than memory: %s",
+		mp == NULL ? rte_strerror(rte_errno) : "created");
+	rte_mempool_free(mp);
+	/* Memory that fits the shared stack but not the objects. */
+	mp = rte_pktmbuf_pool_create_by_ops("too_big2", 600000, 0, 0, 4000, SOCKET_ID_ANY,
+			"nta");
+	CHECK(mp == NULL && rte_errno == ENOMEM, "pool larger than memory: %s",
+		mp == NULL ? rte_strerror(rte_errno) : "created");
+	rte_mempool_free(mp);
+	heap_used(&used1, &mz1);
+	CHECK(used0 == used1 && mz0 == mz1, "leak: heap %zu -> %zu bytes, memzones %u -> %u",
+		used0, used1, mz0, mz1);
+
+	/* Elements no region can hold. */
+	mp = make_pool("absurd", 4, (unsigned int)NTA_REGION_MAX_BYTES + 1, 0, 0);
+	CHECK(mp == NULL && rte_errno == EINVAL, "element above a region: %s",
+		mp == NULL ? rte_strerror(rte_errno) : "created");
+	mp = make_pool("absurd2", 4, UINT32_MAX - 4096, 0, 0);
+	CHECK(mp == NULL && rte_errno == EINVAL, "element of 4 GB: %s",
+		mp == NULL ? rte_strerror(rte_errno) : "created");
+	heap_used(&used1, &mz1);
+	CHECK(used0 == used1 && mz0 == mz1, "leak: heap %zu -> %zu bytes, memzones %u -> %u",
+		used0, used1, mz0, mz1);
+
+	/* A pool_config that is not ours. */
+	mp = rte_mempool_create_empty("badcfg", 16, 64, 0, 0, SOCKET_ID_ANY, 0);
+	if (mp != NULL) {
+		static uint32_t junk[8] = { 1, 2, 3 };
+
+		CHECK(rte_mempool_set_ops_byname(mp, "nta", junk) == 0, "set ops");
+		CHECK(rte_mempool_populate_default(mp) == -EINVAL, "foreign pool_config refused");
+		rte_mempool_free(mp);
+	}
+}
+
+/* An object of another pool enqueued: caught in a debug build. */
+static void
+test_foreign(void)
+{
+#ifdef NTA_MEMPOOL_DEBUG
+	struct rte_mempool *a = make_pool("own", 64, 128, 0, 0);
+	struct rte_mempool *b = make_pool("other", 64, 128, 0, 0);
+	char *logbuf = NULL;
+	size_t loglen = 0;
+	FILE *log, *old = rte_log_get_stream();
+	void *obj, *mine;
+
+	CHECK(a != NULL && b != NULL, "pools: %s", rte_strerror(rte_errno));
+	if (a == NULL || b == NULL)
+		return;
+	CHECK(rte_mempool_get(b, &obj) == 0, "get from the other pool");
+	CHECK(rte_mempool_get(a, &mine) == 0, "get from the own pool");
+	log = open_memstream(&logbuf, &loglen);
+	rte_openlog_stream(log);
+	rte_mempool_ops_enqueue_bulk(a, &obj, 1);
+	rte_openlog_stream(old);
+	fclose(log);
+	CHECK(logbuf != NULL && strstr(logbuf, "not an object of this pool") != NULL,
+		"message: %s", logbuf != NULL ? logbuf : "(none)");
+	CHECK(rte_mempool_avail_count(a) == 63, "the foreign object was not taken (%u)",
+		rte_mempool_avail_count(a));
+	printf("debug check said: %s", logbuf != NULL ? logbuf : "");
+	free(logbuf);
+	rte_mempool_put(a, mine);
+	rte_mempool_put(b, obj);
+	rte_mempool_audit(a);
+	rte_mempool_free(a);
+	rte_mempool_free(b);
+#else
+	printf("SKIP foreign: the driver is not a debug build (NTA_MEMPOOL_DEBUG)\n");
+#endif
+}
+
+/* ---- Exact-size mbufs and pools on hugetlbfs memory. */
+
+static uint64_t
+arena_used(struct nta_arena *a)
+{
+	struct nta_stats st;
+
+	nta_cache_flush(a);
+	if (nta_stats_get(a, &st) != 0)
+		return UINT64_MAX;
+	return st.bytes_used;
+}
+
+static void
+test_exact(void)
+{
+	struct nta_arena_config cfg = { .name = "exact_t", .backing = NTA_BACKING_HUGETLBFS };
+	struct rte_mempool *clones;
+	struct rte_nta_exact *ex;
+	struct rte_mbuf *m, *c, *m2, *m3, *ci;
+	struct nta_arena *arena;
+	char *p;
+	unsigned int i;
+
+	arena = nta_arena_create(&cfg);
+	CHECK(arena != NULL, "hugetlbfs arena: %s", nta_strerror(nta_errno));
+	if (arena == NULL)
+		return;
+	ex = rte_nta_exact_create("ext", arena, 64, 0, SOCKET_ID_ANY);
+	clones = rte_pktmbuf_pool_create("clones", 64, 0, 0, 0, SOCKET_ID_ANY);
+	CHECK(ex != NULL && clones != NULL, "exact source: %s", rte_strerror(rte_errno));
+	if (ex == NULL || clones == NULL)
+		goto out;
+
+	m = rte_nta_pktmbuf_alloc_exact(ex, 9000, 0);
+	CHECK(m != NULL, "9000-byte exact mbuf: %s", rte_strerror(rte_errno));
+	if (m == NULL)
+		goto out;
+	CHECK(m->buf_len == RTE_ALIGN_CEIL(9000, NTA_UNIT), "buf_len %u", m->buf_len);
+	CHECK(RTE_MBUF_HAS_EXTBUF(m), "attached as an external buffer");
+	CHECK(nta_size(arena, m->buf_addr) == m->buf_len, "one arena buffer of buf_len");
+	CHECK(m->buf_iova == nta_iova(arena, m->buf_addr) && m->buf_iova != RTE_BAD_IOVA,
+		"buf_iova 0x%" PRIx64 " vs nta_iova 0x%" PRIx64, m->buf_iova,
+		nta_iova(arena, m->buf_addr));
+	p = rte_pktmbuf_append(m, 9000);
+	CHECK(p != NULL && m->nb_segs == 1 && m->pkt_len == 9000, "a jumbo frame in one segment");
+	if (p != NULL)
+		for (i = 0; i < 9000; i++)
+			p[i] = (char)i;
+	CHECK(arena_used(arena) == m->buf_len, "arena bytes used %" PRIu64, arena_used(arena));
+
+	/* Clone, free the original: the buffer stays; free the clone: it goes. */
+	c = rte_pktmbuf_clone(m, clones);
+	CHECK(c != NULL && rte_pktmbuf_mtod(c, char *) == p, "clone shares the data");
+	rte_pktmbuf_free(m);
+	CHECK(arena_used(arena) == RTE_ALIGN_CEIL(9000, NTA_UNIT), "buffer alive with a clone");
+	rte_pktmbuf_free(c);
+	CHECK(arena_used(arena) == 0, "buffer freed with its last reference (%" PRIu64 ")",
+		arena_used(arena));
+
+	/* A chain of three, an indirect mbuf on its second segment, a clone. */
+	m = rte_nta_pktmbuf_alloc_exact(ex, 64, 0);
+	m2 = rte_nta_pktmbuf_alloc_exact(ex, 1500, 0);
+	m3 = rte_nta_pktmbuf_alloc_exact(ex, 100, 32);
+	CHECK(m != NULL && m2 != NULL && m3 != NULL, "three exact mbufs");
+	if (m == NULL || m2 == NULL || m3 == NULL)
+		goto out;
+	CHECK(m3->data_off == 32 && m3->buf_len == 128, "headroom 32, buffer 128 (%u, %u)",
+		m3->data_off, m3->buf_len);
+	rte_pktmbuf_append(m, 64);
+	rte_pktmbuf_append(m2, 1500);
+	rte_pktmbuf_append(m3, 60);
+	CHECK(rte_pktmbuf_chain(m, m2) == 0 && rte_pktmbuf_chain(m, m3) == 0, "chain");
+	CHECK(m->nb_segs == 3 && m->pkt_len == 1624, "chain of 3, %u bytes", m->pkt_len);
+	ci = rte_pktmbuf_alloc(clones);
+	CHECK(ci != NULL, "mbuf for an indirect attach");
+	if (ci != NULL)
+		rte_pktmbuf_attach(ci, m2);
+	c = rte_pktmbuf_clone(m, clones);
+	CHECK(c != NULL && c->nb_segs == 3, "clone of the chain");
+	CHECK(rte_nta_exact_free(ex) == -1 && rte_errno == EBUSY, "free refused while in use");
+	rte_pktmbuf_free(m);
+	CHECK(arena_used(arena) == 64 + 1504 + 128, "all alive via clone and indirect");
+	rte_pktmbuf_free(c);
+	CHECK(arena_used(arena) == 1504, "the indirect one holds the 1500-byte buffer");
+	rte_pktmbuf_free(ci);
+	CHECK(arena_used(arena) == 0, "no leak: bytes used %" PRIu64, arena_used(arena));
+
+	/* Bad sizes. */
+	CHECK(rte_nta_pktmbuf_alloc_exact(ex, 0, 0) == NULL && rte_errno == EINVAL, "size 0");
+	CHECK(rte_nta_pktmbuf_alloc_exact(ex, 70000, 0) == NULL && rte_errno == EINVAL,
+		"size above the mbuf limit");
+	CHECK(rte_nta_pktmbuf_alloc_exact(ex, 100, 101) == NULL && rte_errno == EINVAL,
+		"headroom above size");
+	CHECK(rte_nta_pktmbuf_alloc_exact(NULL, 100, 0) == NULL && rte_errno == EINVAL,
+		"NULL source");
+	CHECK(nta_verify(arena) == 0, "arena invariants");
+out:
+	if (ex != NULL)
+		CHECK(rte_nta_exact_free(ex) == 0, "exact source freed");
+	rte_mempool_free(clones);
+	rte_nta_arena_dma_unregister(arena);
+	nta_arena_destroy(arena);
+}
+
+static void
+test_hugetlbfs_pool(void)
+{
+	struct nta_region_info ri;
+	struct rte_mbuf *m[64];
+	struct rte_mempool *mp;
+	struct nta_arena *arena;
+	struct nta_desc d;
+	unsigned int i, bad_iova = 0, bad_desc = 0;
+	char path[256] = "";
+
+	mp = rte_nta_pktmbuf_pool_create("hpool", 4000, 32, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+			SOCKET_ID_ANY, NULL);
+	CHECK(mp != NULL, "hugetlbfs pool: %s", rte_strerror(rte_errno));
+	if (mp == NULL)
+		return;
+	arena = rte_nta_mempool_arena(mp);
+	CHECK(arena != NULL && nta_region_count(arena) >= 4, "arena with %u regions",
+		nta_region_count(arena));
+	CHECK(nta_region_info(arena, 0, &ri) == 0 && ri.fd >= 0 && ri.path[0] != '\0',
+		"region 0 has a file (fd %d, path '%s')", ri.fd, ri.path);
+	snprintf(path, sizeof(path), "%s", ri.path);
+	CHECK(rte_mempool_avail_count(mp) == 4000, "all mbufs free");
+	CHECK(rte_pktmbuf_alloc_bulk(mp, m, 64) == 0, "alloc 64 mbufs");
+	for (i = 0; i < 64; i++) {
+		char *data;
+
+		if (m[i]->buf_iova != nta_iova(arena, m[i]->buf_addr) ||
+				m[i]->buf_iova == RTE_BAD_IOVA)
+			bad_iova++;
+		data = rte_pktmbuf_append(m[i], 100);
+		if (data == NULL || rte_nta_mbuf_to_desc(arena, m[i], &d) != 0 ||
+				nta_from_desc(arena, &d) != data || d.len != 100)
+			bad_desc++;
+	}
+	CHECK(bad_iova == 0, "%u mbufs with a wrong buf_iova", bad_iova);
+	CHECK(bad_desc == 0, "%u mbufs whose descriptor does not map back", bad_desc);
+	rte_pktmbuf_free_bulk(m, 64);
+	CHECK(rte_mempool_avail_count(mp) == 4000, "all mbufs free again");
+	rte_mempool_audit(mp);
+	CHECK(rte_nta_mempool_arena(NULL) == NULL && rte_errno == EINVAL, "arena of NULL");
+	rte_mempool_free(mp);
+	CHECK(access(path, F_OK) != 0, "region file %s removed with the pool", path);
+
+	mp = rte_nta_pktmbuf_pool_create("hbad", 100, 0, 3, 2048, SOCKET_ID_ANY, NULL);
+	CHECK(mp == NULL && rte_errno == EINVAL, "misaligned priv_size refused");
+	mp = rte_nta_pktmbuf_pool_create("hbig", 2000000, 0, 0, 2048, SOCKET_ID_ANY, NULL);
+	CHECK(mp == NULL && (rte_errno == ENOMEM || rte_errno == ENOSPC),
+		"pool above the hugepages: %s", rte_strerror(rte_errno));
+}
+
+struct test {
+	const char *name;
+	void (*fn)(void);
+};
+
+static void test_two_lcores_nocache(void) { test_two_lcores(0); }
+static void test_two_lcores_cache(void) { test_two_lcores(16); }
+
+static const struct test tests[] = {
+	{ "sizes", test_sizes },
+	{ "cache", test_cache },
+	{ "two_lcores", test_two_lcores_nocache },
+	{ "two_lcores_cache", test_two_lcores_cache },
+	{ "steal", test_steal },
+	{ "bad_input", test_bad_input },
+	{ "foreign", test_foreign },
+	{ "exact", test_exact },
+	{ "hugetlbfs_pool", test_hugetlbfs_pool },
+};
+
+int
+main(int argc, char **argv)
+{
+	unsigned int i;
+	int ret, t;
+
+	for (t = 1; t < argc; t++) {
+		if (strcmp(argv[t], "--help") == 0 || strcmp(argv[t], "-h") == 0) {
+			printf("usage: %s [EAL options] [-- test...]\ntests:", argv[0]);
+			for (i = 0; i < RTE_DIM(tests); i++)
+				printf(" %s", tests[i].name);
+			printf("\n");
+			return 0;
+		}
+	}
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "cannot init EAL: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= ret;
+	argv += ret;
+	for (t = 1; t < argc; t++) {
+		for (i = 0; i < RTE_DIM(tests); i++)
+			if (strcmp(argv[t], tests[i].name) == 0)
+				break;
+		if (i == RTE_DIM(tests)) {
+			fprintf(stderr, "unknown test '%s' (--help lists them)\n", argv[t]);
+			rte_eal_cleanup();
+			return 1;
+		}
+	}
+	for (i = 0; i < RTE_DIM(tests); i++) {
+		unsigned int f0 = failures, c0 = checks;
+		bool run = argc <= 1;
+
+		for (t = 1; t < argc; t++)
+			run |= strcmp(argv[t], tests[i].name) == 0;
+		if (!run)
+			continue;
+		tests[i].fn();
+		printf("%s %s (%u checks)\n", failures == f0 ? "PASS" : "FAIL", tests[i].name,
+			checks - c0);
+	}
+	printf("%u checks, %u failed\n", checks, failures);
+	rte_eal_cleanup();
+	return failures == 0 ? 0 : 1;
+}
