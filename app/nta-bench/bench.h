@@ -37,6 +37,7 @@ struct bench_mem {
 	int64_t free_bytes;    /* free bytes inside the arena/heap */
 	int64_t largest_free;  /* largest free block */
 	int64_t extents;       /* number of free blocks */
+	int64_t total;         /* bytes of the arena or heap, when it has a size */
 	int largest_ok;        /* 1: largest_free was allocated for real, 0: failed, -1: untried */
 };
 

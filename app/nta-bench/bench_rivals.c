@@ -49,6 +49,14 @@
 
 #include "bench.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define BENCH_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BENCH_UNDER_ASAN 1
+#endif
+#endif
+
 #define BENCH_REEXEC_ENV "NTA_BENCH_REEXEC"
 #define BENCH_STATIC_TLS "glibc.rtld.optional_static_tls=65536"
 
@@ -111,6 +119,18 @@ void
 bench_rivals_load(int argc, char **argv, bool want_je, bool want_mi)
 {
 	(void)argc;
+#ifdef BENCH_UNDER_ASAN
+	/*
+	 * AddressSanitizer refuses RTLD_DEEPBIND (and owns malloc anyway):
+	 * no rival heaps in a sanitizer build, whose timings mean nothing.
+	 */
+	snprintf(je_lib.why, sizeof(je_lib.why), "not under AddressSanitizer");
+	snprintf(mi_lib.why, sizeof(mi_lib.why), "not under AddressSanitizer");
+	(void)argv;
+	(void)want_je;
+	(void)want_mi;
+	return;
+#endif
 #ifdef BENCH_HAVE_JEMALLOC
 	if (!want_je)
 		snprintf(je_lib.why, sizeof(je_lib.why), "not selected (--alloc)");
@@ -418,6 +438,7 @@ nta_b_mem(struct bench_alloc *a, void *const *live, const uint32_t *sizes, size_
 	m->reserved = (int64_t)(st.bytes_used + st.bytes_cached);
 	m->in_use = (int64_t)st.bytes_used;
 	m->metadata = (int64_t)st.metadata_bytes;
+	m->total = (int64_t)st.bytes_total;
 	/* Free space as the trees see it: caches returned first. */
 	nta_cache_flush(c->arena);
 	if (nta_stats_get(c->arena, &st) != 0)
@@ -499,6 +520,7 @@ pow2_mem(struct bench_alloc *a, void *const *live, const uint32_t *sizes, size_t
 	(void)n;
 	m->reserved = (int64_t)buddy_reserved(b);
 	m->metadata = (int64_t)buddy_metadata(b);
+	m->total = (int64_t)buddy_size(b);
 	m->free_bytes = (int64_t)buddy_free_bytes(b);
 	m->largest_free = (int64_t)buddy_largest_free(b);
 	m->extents = (int64_t)buddy_free_blocks(b);
@@ -694,6 +716,8 @@ rte_b_mem(struct bench_alloc *a, void *const *live, const uint32_t *sizes, size_
 	m->free_bytes = (int64_t)st.heap_freesz_bytes;
 	m->largest_free = (int64_t)st.greatest_free_size;
 	m->extents = st.free_count;
+	if (c->external)
+		m->total = (int64_t)st.heap_totalsz_bytes;
 }
 
 static void

@@ -273,7 +273,7 @@ parse_args(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
 		switch (c) {
 		case O_QUICK:
 			opt.quick = true;
@@ -1055,7 +1055,19 @@ print_memory(void)
 			printf("- note %u, %s: %s\n", i + 1, allocs[i].name, allocs[i].mem_note);
 		printf("- fixed 2176 B mbuf: computed, one %d B data room per buffer (jumbo: "
 				"chained segments, each a full data room); metadata = struct rte_mbuf "
-				"(%d B) per segment.\n\n", MBUF_DATA_ROOM, MBUF_HEADER);
+				"(%d B) per segment.\n", MBUF_DATA_ROOM, MBUF_HEADER);
+		for (mi = 0; mi < N_MIX; mi++) {
+			const struct tp_result *r = &tp[mi][BA_NTA];
+
+			if (r->ok && r->mem.metadata >= 0 && r->mem.total > 0)
+				printf("- NTA metadata on %s is proportional to the arena, not to "
+						"the live set: %.1f KB for a %.1f MB arena (%.2f%%)."
+						"\n", mixes[mi].name, (double)r->mem.metadata / 1024,
+						(double)r->mem.total / (1 << 20),
+						100.0 * (double)r->mem.metadata /
+						(double)r->mem.total);
+		}
+		printf("\n");
 	}
 }
 
