@@ -65,7 +65,7 @@ trap cleanup EXIT
 
 [ "$(id -u)" = 0 ] || skip "needs root"
 free_pages=$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)
-[ "${free_pages:-0}" -ge 64 ] || skip "needs 64 free 2 MB hugepages (have ${free_pages:-0})"
+[ "${free_pages:-0}" -ge 32 ] || skip "needs 32 free 2 MB hugepages (have ${free_pages:-0})"
 [ -x "$NTA_FWD" ] || fail "no forwarder binary $NTA_FWD"
 
 # start_fwd VDEV_ARGS... -- FWD_ARGS...

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The NTA authors
+ */
+
+/*
+ * A hostile consumer for e2e_forged_desc: for each of the first K packets it
+ * returns forged descriptors before the true verdict (unknown region, range
+ * out of the region, a buffer it does not hold, a stale cookie, no verdict,
+ * then the true one twice), and forges transmit descriptors once. It also
+ * checks that a receive region cannot be made writable. It prints what the
+ * forwarder must have refused; the test compares with the forwarder's counts.
+ *
+ *   nta-e2e-forge SOCKET PACKETS K
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "nta_consumer.h"
+
+static volatile sig_atomic_t quit;
+
+static void
+on_signal(int s)
+{
+	(void)s;
+	quit = 1;
+}
+
+static int
+region_size(const struct nta_consumer *c, uint32_t id, size_t *size, int *writable,
+		void **base)
+{
+	struct nta_consumer_region r;
+	unsigned int i;
+
+	for (i = 0; i < nta_consumer_region_count(c); i++) {
+		if (nta_consumer_region(c, i, &r) == 0 && r.id == id) {
+			*size = r.size;
+			*writable = r.writable;
+			*base = r.base;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned long want, k, got = 0, forged = 0;
+	struct nta_consumer *c;
+	struct nta_consumer_region ri;
+	struct nta_share_desc d[32], v[8], t[8];
+	unsigned long ref_region = 0, ref_range = 0, ref_not_held = 0, ref_dup = 0;
+	unsigned long ref_stale = 0, ref_verdict = 0, ref_tx = 0, tx_ok = 0;
+	unsigned int i, n, tries, compl = 0;
+	uint8_t *p;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s SOCKET PACKETS K\n", argv[0]);
+		return 2;
+	}
+	want = strtoul(argv[2], NULL, 0);
+	k = strtoul(argv[3], NULL, 0);
+	c = nta_consumer_attach(argv[1], 0);
+	if (c == NULL) {
+		fprintf(stderr, "forge: attach: %s\n", strerror(errno));
+		return 1;
+	}
+
+	/* Receive regions are read-only for us, the transmit region is not. */
+	for (i = 0; i < nta_consumer_region_count(c); i++) {
+		nta_consumer_region(c, i, &ri);
+		if (mprotect(ri.base, ri.size, PROT_READ | PROT_WRITE) == 0) {
+			if (!ri.writable) {
+				fprintf(stderr, "forge: FAIL: region %u could be made writable\n",
+						ri.id);
+				return 1;
+			}
+		} else if (ri.writable || errno != EACCES) {
+			fprintf(stderr, "forge: FAIL: mprotect region %u: %s\n", ri.id,
+					strerror(errno));
+			return 1;
+		}
+	}
+	printf("forge: receive regions cannot be made writable\n");
+
+	/* Forged transmit descriptors, once. */
+	p = nta_consumer_tx_alloc(c, 60, &t[0]);
+	if (p == NULL) {
+		fprintf(stderr, "forge: FAIL: tx_alloc: %s\n", strerror(errno));
+		return 1;
+	}
+	memset(p, 0, 60);
+	memset(p, 0xff, 6);                   /* broadcast */
+	memcpy(p + 6, "\x02\x00\x00\x00\x00\x07", 6);
+	p[12] = 0x88;                         /* local experimental ethertype */
+	p[13] = 0xb5;
+	memcpy(p + 14, "nta-forge-tx", 12);
+	t[0].flags = 0;                       /* port 0 */
+	t[1] = t[0];                          /* the same buffer twice: refused once */
+	t[2] = t[0];
+	t[2].region = 0;                      /* a receive region */
+	t[3] = t[0];
+	t[3].offset = 0x7fffffff;             /* out of the region */
+	t[4] = t[0];
+	t[4].len = 0;                         /* empty */
+	if (nta_consumer_tx(c, t, 5) != 5) {
+		fprintf(stderr, "forge: FAIL: tx ring full\n");
+		return 1;
+	}
+	tx_ok = 1;
+	ref_dup++;
+	ref_region++;
+	ref_range += 2;
+	ref_tx += 4;
+
+	while (got < want) {
+		n = nta_consumer_rx_burst(c, d, 32);
+		if (n == 0) {
+			if (nta_consumer_wait(c, 100) < 0) {
+				fprintf(stderr, "forge: FAIL: forwarder gone\n");
+				return 1;
+			}
+			continue;
+		}
+		for (i = 0; i < n; i++, got++) {
+			struct nta_share_desc r = d[i];
+			unsigned int m = 0;
+			size_t size;
+			void *base;
+			int w;
+
+			r.flags = NTA_SHARE_F_FORWARD;
+			if (forged < k && region_size(c, r.region, &size, &w, &base) == 0) {
+				v[m] = r;
+				v[m++].region = 999;                  /* unknown region */
+				v[m] = r;
+				v[m].offset = (uint32_t)size - 8;     /* past the end */
+				v[m++].len = 64;
+				v[m] = r;
+				v[m++].offset = r.offset + 64;        /* not a buffer we hold */
+				v[m] = r;
+				v[m++].cookie = r.cookie - (1ull << 32); /* stale generation */
+				v[m] = r;
+				v[m++].flags = 0;                     /* no verdict */
+				v[m++] = r;                           /* the true one */
+				v[m++] = r;                           /* and again */
+				ref_region++;
+				ref_range++;
+				ref_not_held++;
+				ref_stale++;
+				ref_verdict++;
+				ref_dup++;
+				forged++;
+			} else {
+				v[m++] = r;
+			}
+			for (tries = 0; nta_consumer_verdict(c, v, m) != m; tries++) {
+				/* The ring is as large as what can be lent: room comes. */
+				usleep(1000);
+				if (tries > 5000) {
+					fprintf(stderr, "forge: FAIL: verdict ring stays full\n");
+					return 1;
+				}
+			}
+		}
+	}
+	for (tries = 0; compl == 0 && tries < 5000; tries++) {
+		compl += nta_consumer_completions(c, NULL, 8);
+		if (compl == 0)
+			usleep(1000);
+	}
+	printf("forge: packets=%lu forged_for=%lu tx_sent=%lu completions=%u\n", got, forged,
+			tx_ok, compl);
+	printf("forge: expect refused_region=%lu refused_range=%lu refused_not_held=%lu"
+			" refused_dup=%lu refused_stale=%lu refused_verdict=%lu refused_tx=%lu\n",
+			ref_region, ref_range, ref_not_held, ref_dup, ref_stale, ref_verdict,
+			ref_tx);
+	fflush(stdout);
+	/* Stay attached until told to go, so the test sees a live session. */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	while (!quit)
+		usleep(10000);
+	nta_consumer_detach(c);
+	return 0;
+}
