@@ -35,13 +35,17 @@ fi
 ninja -C "$bdir"
 
 # Suites that exist in this build (meson names them "project:suite").
-mapfile -t have < <(meson introspect --tests "$bdir" | python3 -c '
+intro="$bdir/meson-logs/tests-introspect.json"
+meson introspect --tests "$bdir" > "$intro"
+mapfile -t have < <(python3 - "$intro" <<'PY'
 import json, sys
 s = set()
-for t in json.load(sys.stdin):
+for t in json.load(open(sys.argv[1])):
     for x in t.get("suite", []):
         s.add(x.split(":", 1)[-1])
-print("\n".join(sorted(s)))')
+print("\n".join(sorted(s)))
+PY
+)
 
 args=()
 if [ -n "${NTA_SUITES:-}" ]; then
@@ -70,15 +74,18 @@ log="$bdir/meson-logs/testlog.json"
 if [ ! -f "$log" ]; then
 	echo "tests: 0 passed, 0 failed"
 else
-	python3 - "$log" <<'PY'
+	python3 - "$log" "$intro" <<'PY'
 import json, sys
+suite_of = {}
+for t in json.load(open(sys.argv[2])):
+    suite_of[t["name"]] = [x.split(":", 1)[-1] for x in t.get("suite", [])]
 per = {}
 for line in open(sys.argv[1]):
     line = line.strip()
     if not line:
         continue
     t = json.loads(line)
-    suites = [s.split(":", 1)[-1] for s in t.get("suite", [])] or ["(none)"]
+    suites = suite_of.get(t.get("name"), []) or ["(none)"]
     r = t.get("result", "")
     key = ("passed" if r in ("OK", "EXPECTEDFAIL") else
            "skipped" if r == "SKIP" else "failed")
