@@ -69,6 +69,8 @@ struct fwd {
 	uint32_t max_inflight;
 	uint32_t nb_mbufs;
 	int copy_mode;
+	int ring_pool;           /* --pool ring: ring_mp_mc on the arena, not the driver */
+	int pool_owns_arena;
 	int wait_when_full;
 	int wait_consumer;
 	int stats_ms;

@@ -24,6 +24,9 @@
 
 #include "nta.h"
 #include "nta_share.h"
+#ifdef NTA_FWD_HAVE_DRIVER
+#include "rte_mempool_nta.h"
+#endif
 #include "fwd.h"
 
 #define HUGE_2M (2u * 1024 * 1024)
@@ -67,8 +70,76 @@ dma_map_ports(void *va, uint64_t iova, size_t len)
 	}
 }
 
-int
-fwd_pool_create(struct fwd *f)
+/*
+ * Lend region r to consumers: a read-only fd, then no file name any more, so
+ * that no hugepage file survives us, even after SIGKILL.
+ */
+static int
+region_export(struct fwd_region *r, const struct nta_region_info *info)
+{
+	if (info->path[0] != '\0')
+		r->ro_fd = open(info->path, O_RDONLY | O_CLOEXEC);
+	else
+		r->ro_fd = nta_share_reopen_ro(info->fd);
+	if (r->ro_fd < 0) {
+		fprintf(stderr, "nta-fwd: region %u: read-only fd: %s\n", info->id,
+				strerror(errno));
+		return -errno;
+	}
+	if (info->path[0] != '\0')
+		unlink(info->path);
+	return 0;
+}
+
+#ifdef NTA_FWD_HAVE_DRIVER
+/* >8 Start of the pool from the nta mempool driver. */
+static int
+pool_create_driver(struct fwd *f)
+{
+	struct nta_arena_config cfg;
+	uint32_t i, n;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.name = "fwd";        /* files: <hugetlbfs>/nta-fwd-<pid>-<region> */
+	f->pool = rte_nta_pktmbuf_pool_create("nta_fwd_pool", f->nb_mbufs, FWD_POOL_CACHE, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id(), &cfg);
+	if (f->pool == NULL) {
+		fprintf(stderr, "nta-fwd: rte_nta_pktmbuf_pool_create: %s (reserve hugepages:"
+				" echo 1024 > /proc/sys/vm/nr_hugepages)\n",
+				rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	f->arena = rte_nta_mempool_arena(f->pool);
+	n = nta_region_count(f->arena);
+	if (f->arena == NULL || n > FWD_MAX_REGIONS) {
+		fprintf(stderr, "nta-fwd: the pool's arena has %u regions (at most %u)\n", n,
+				FWD_MAX_REGIONS);
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		struct fwd_region *r = &f->region[i];
+		struct nta_region_info info;
+
+		if (nta_region_info(f->arena, i, &info) != 0)
+			return -EINVAL;
+		r->id = info.id;
+		r->base = info.base;
+		r->size = info.size;
+		r->iova = info.iova;
+		r->flags = NTA_SHARE_REGION_RX;
+		if (region_export(r, &info) != 0)
+			return -EIO;
+	}
+	f->n_regions = n;
+	f->pool_owns_arena = 1;
+	return 0;
+}
+/* >8 End of the pool from the nta mempool driver. */
+#endif
+
+/* The same pool built here: ring_mp_mc ops on the arena's regions. */
+static int
+pool_create_ring(struct fwd *f)
 {
 	struct rte_pktmbuf_pool_private priv;
 	struct rte_mempool_objsz objsz;
@@ -141,22 +212,11 @@ fwd_pool_create(struct fwd *f)
 					rte_strerror(-ret));
 			return ret;
 		}
+		r->registered = 1;
 		nta_region_set_iova(f->arena, i, r->iova);
 		dma_map_ports(r->base, r->iova, r->size);
-		/* A read-only fd for consumers, then no file name any more: no
-		 * hugepage file survives us, even after SIGKILL.
-		 */
-		if (info.path[0] != '\0')
-			r->ro_fd = open(info.path, O_RDONLY | O_CLOEXEC);
-		else
-			r->ro_fd = nta_share_reopen_ro(info.fd);
-		if (r->ro_fd < 0) {
-			fprintf(stderr, "nta-fwd: region %u: read-only fd: %s\n", i,
-					strerror(errno));
-			return -errno;
-		}
-		if (info.path[0] != '\0')
-			unlink(info.path);
+		if (region_export(r, &info) != 0)
+			return -EIO;
 		ret = rte_mempool_populate_virt(f->pool, r->base, r->size, HUGE_2M, NULL, NULL);
 		if (ret < 0) {
 			fprintf(stderr, "nta-fwd: rte_mempool_populate_virt region %u: %s\n", i,
@@ -169,6 +229,20 @@ fwd_pool_create(struct fwd *f)
 	f->n_regions = i < f->n_regions ? i + 1 : f->n_regions;
 	rte_mempool_obj_iter(f->pool, rte_pktmbuf_init, NULL);
 	return 0;
+}
+
+int
+fwd_pool_create(struct fwd *f)
+{
+	uint32_t i;
+
+	for (i = 0; i < FWD_MAX_REGIONS; i++)
+		f->region[i].ro_fd = f->region[i].rw_fd = -1;
+#ifdef NTA_FWD_HAVE_DRIVER
+	if (!f->ring_pool)
+		return pool_create_driver(f);
+#endif
+	return pool_create_ring(f);
 }
 
 /* A shared memfd of size bytes, hugepages if possible, sealed against resizing. */
@@ -238,16 +312,17 @@ fwd_pool_destroy(struct fwd *f)
 	uint32_t i;
 
 	if (f->pool != NULL)
-		rte_mempool_free(f->pool);
+		rte_mempool_free(f->pool); /* the driver's pool destroys its arena */
 	for (i = 0; i < f->n_regions; i++) {
 		struct fwd_region *r = &f->region[i];
 
-		if (r->base != NULL)
+		if (r->registered)
 			rte_extmem_unregister(r->base, r->size);
 		if (r->ro_fd >= 0)
 			close(r->ro_fd);
 	}
-	nta_arena_destroy(f->arena);
+	if (!f->pool_owns_arena)
+		nta_arena_destroy(f->arena);
 	f->arena = NULL;
 	for (i = 0; i < 2; i++) {
 		struct fwd_region *r = i == 0 ? &f->tx_region : &f->copy_region;

@@ -70,6 +70,10 @@ usage(const char *prog)
 		"  --copy               copy each packet into a separate shared region instead\n"
 		"                       of lending the mbuf (the benchmark's copy path)\n"
 		"  --nb-mbufs N         mbufs in the arena pool (default 8192)\n"
+		"  --pool KIND          nta: the pool of the nta mempool driver\n"
+		"                       (rte_nta_pktmbuf_pool_create(), the default when built\n"
+		"                       with it); ring: ring_mp_mc ops populated here on the\n"
+		"                       same kind of arena\n"
 		"  --stats-ms MS        live stats interval in ms, 0 for none (default 1000)\n"
 		"  --trace FILE         write one line per packet lent (region, offset, mbuf\n"
 		"                       data address, region base): the zero-copy proof\n"
@@ -110,6 +114,7 @@ parse_args(struct fwd *f, int argc, char **argv)
 		{ "nb-mbufs", required_argument, NULL, 'n' },
 		{ "stats-ms", required_argument, NULL, 'S' },
 		{ "trace", required_argument, NULL, 't' },
+		{ "pool", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -158,6 +163,22 @@ parse_args(struct fwd *f, int argc, char **argv)
 			break;
 		case 't':
 			f->trace_path = optarg;
+			break;
+		case 'p':
+			if (strcmp(optarg, "ring") == 0) {
+				f->ring_pool = 1;
+			} else if (strcmp(optarg, "nta") == 0) {
+#ifndef NTA_FWD_HAVE_DRIVER
+				fprintf(stderr, "nta-fwd: --pool nta: built without the nta"
+						" mempool driver\n");
+				return -1;
+#endif
+				f->ring_pool = 0;
+			} else {
+				fprintf(stderr, "nta-fwd: --pool: '%s' is neither nta nor ring\n",
+						optarg);
+				return -1;
+			}
 			break;
 		case 'h':
 			usage(argv[0]);
@@ -857,9 +878,10 @@ main(int argc, char **argv)
 		ret = 1;
 		goto out;
 	}
-	printf("nta-fwd: ports %u <-> %u, %u mbufs in %u arena regions, consumer socket %s%s\n",
-			f->ports[0], f->ports[1], f->nb_mbufs, f->n_regions, f->socket_path,
-			f->copy_mode ? " (copy mode)" : "");
+	printf("nta-fwd: ports %u <-> %u, %u mbufs (mempool ops %s) in %u arena regions,"
+			" consumer socket %s%s\n", f->ports[0], f->ports[1], f->nb_mbufs,
+			rte_mempool_get_ops(f->pool->ops_index)->name, f->n_regions,
+			f->socket_path, f->copy_mode ? " (copy mode)" : "");
 	fflush(stdout);
 
 	fwd_loop(f);

@@ -4,8 +4,16 @@
 # the output is the input, byte for byte, in order; nothing was copied.
 source "$(dirname "$0")/lib.sh"
 
-for cap in http.pcap nb6-http.pcap dns_icmp.pcap; do
+# The default pool (the nta mempool driver's when built), then the same arena
+# with ring_mp_mc ops populated by the forwarder itself.
+for run in http.pcap:default nb6-http.pcap:default dns_icmp.pcap:default http.pcap:ring; do
+	cap=${run%%:*}
+	pool=${run#*:}
+	FWD_EXTRA=()
+	[ "$pool" = ring ] && FWD_EXTRA=(--pool ring)
 	run_pcap "$PCAPS/$cap" --no-echo
+	grep -q 'mempool ops ' "$FWD_LOG" || fail "no pool line"
+	[ "$pool" != ring ] || grep -q 'mempool ops ring_mp_mc' "$FWD_LOG" || fail "--pool ring ignored"
 	$PY "$HERE/pcaptool.py" same "$PCAPS/$cap" "$W/out1.pcap" || fail "$cap: output differs"
 	[ "$(fwd_final copied_bytes)" = 0 ] || fail "$cap: copied_bytes=$(fwd_final copied_bytes)"
 	n=$($PY "$HERE/pcaptool.py" count "$PCAPS/$cap")
@@ -14,5 +22,5 @@ for cap in http.pcap nb6-http.pcap dns_icmp.pcap; do
 	grep -q "^nta-consumer: final: packets=$n " "$W/cons-main.log" || fail "$cap: consumer did not read $n packets"
 	grep -q '  flow proto=' "$W/cons-main.log" || fail "$cap: consumer printed no flows"
 	no_hugepage_files "$FWD_PID"
-	ok "$cap: $n packets forwarded through the consumer, identical, copied_bytes=0"
+	ok "$cap ($(grep -o 'mempool ops [a-z_]*' "$FWD_LOG")): $n packets forwarded through the consumer, identical, copied_bytes=0"
 done
