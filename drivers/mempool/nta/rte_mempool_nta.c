@@ -19,6 +19,7 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_memcpy.h>
 #include <rte_pause.h>
 #include <rte_telemetry.h>
 
@@ -37,6 +38,49 @@ static rte_spinlock_t nta_pools_lock = RTE_SPINLOCK_INITIALIZER;
 
 static struct rte_mempool_ops ops_nta;
 
+/* Copy object pointers: inline, a single one without any call. */
+static __rte_noinline void
+nta_copy_n(void **dst, void * const *src, unsigned int n)
+{
+	rte_memcpy(dst, src, (size_t)n * sizeof(void *));
+}
+
+static __rte_always_inline void
+nta_copy(void **dst, void * const *src, unsigned int n)
+{
+	if (likely(n == 1))
+		dst[0] = src[0];
+	else
+		nta_copy_n(dst, src, n);
+}
+
+/*
+ * The calling thread's lcore id + 1, cached for EAL threads (whose id never
+ * changes): rte_lcore_id() from a shared object costs a __tls_get_addr()
+ * call; an initial-exec variable of our own is one load. 0: not known yet.
+ */
+static __thread uint32_t nta_self __attribute__((tls_model("initial-exec")));
+
+static __rte_noinline unsigned int
+nta_lcore_slow(void)
+{
+	unsigned int id = rte_lcore_id();
+
+	if (id < RTE_MAX_LCORE && rte_eal_lcore_role(id) == ROLE_RTE)
+		nta_self = id + 1;
+	return id;
+}
+
+static __rte_always_inline unsigned int
+nta_lcore(void)
+{
+	uint32_t s = nta_self;
+
+	if (likely(s != 0))
+		return s - 1;
+	return nta_lcore_slow();
+}
+
 /* ---- Asymmetric handshake between an lcore stack's owner and a stealer. */
 
 static inline void
@@ -49,8 +93,12 @@ nta_heavy_barrier(const struct nta_pool *p)
 	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-/* Enter an operation on the own stack; returns true in locked (slow) mode. */
-static inline bool
+/*
+ * Enter an operation on the own stack: announce it, then (nta_lc_stolen())
+ * check that no stealer is there. The store and the load are ordered by
+ * the stealer's membarrier(), or by a fence here without it.
+ */
+static __rte_always_inline void
 nta_lc_enter(const struct nta_pool *p, struct nta_lc *lc)
 {
 	__atomic_store_n(&lc->busy, 1, __ATOMIC_RELAXED);
@@ -58,21 +106,18 @@ nta_lc_enter(const struct nta_pool *p, struct nta_lc *lc)
 		rte_compiler_barrier();
 	else
 		rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (likely(__atomic_load_n(&lc->steal, __ATOMIC_ACQUIRE) == 0))
-		return false;
-	/* A stealer holds (or wants) the stack: let it finish, then lock. */
-	__atomic_store_n(&lc->busy, 0, __ATOMIC_RELEASE);
-	rte_spinlock_lock(&lc->lock);
-	return true;
 }
 
-static inline void
-nta_lc_exit(struct nta_lc *lc, bool locked)
+static __rte_always_inline bool
+nta_lc_stolen(struct nta_lc *lc)
 {
-	if (unlikely(locked))
-		rte_spinlock_unlock(&lc->lock);
-	else
-		__atomic_store_n(&lc->busy, 0, __ATOMIC_RELEASE);
+	return __atomic_load_n(&lc->steal, __ATOMIC_ACQUIRE) != 0;
+}
+
+static __rte_always_inline void
+nta_lc_exit(struct nta_lc *lc)
+{
+	__atomic_store_n(&lc->busy, 0, __ATOMIC_RELEASE);
 }
 
 /* ---- Debug check: every enqueued object must be an object of this pool. */
@@ -108,14 +153,14 @@ nta_check_objs(struct nta_pool *p, void * const *obj_table, unsigned int n)
 static inline void
 nta_sh_push(struct nta_shared *sh, void * const *objs, unsigned int n)
 {
-	memcpy(&sh->objs[sh->len], objs, n * sizeof(void *));
+	nta_copy(&sh->objs[sh->len], objs, n);
 	__atomic_store_n(&sh->len, sh->len + n, __ATOMIC_RELAXED);
 }
 
 static inline void
 nta_sh_pop(struct nta_shared *sh, void **objs, unsigned int n)
 {
-	memcpy(objs, &sh->objs[sh->len - n], n * sizeof(void *));
+	nta_copy(objs, &sh->objs[sh->len - n], n);
 	__atomic_store_n(&sh->len, sh->len - n, __ATOMIC_RELAXED);
 }
 
@@ -174,33 +219,34 @@ nta_shared_enqueue(struct nta_pool *p, void * const *obj_table, unsigned int n)
 	return ret;
 }
 
-static int
-nta_mp_enqueue(struct rte_mempool *mp, void * const *obj_table, unsigned int n)
+/*
+ * Slow path of an operation on the own stack: leave the lock-free mode and
+ * hold the stack's lock instead, so that stealers wait.
+ */
+static void
+nta_lc_lock(struct nta_lc *lc)
 {
-	struct nta_pool *p = mp->pool_data;
-	unsigned int id = rte_lcore_id();
-	struct nta_lc *lc;
-	uint32_t len, keep;
-	bool locked;
+	__atomic_store_n(&lc->busy, 0, __ATOMIC_RELEASE);
+	rte_spinlock_lock(&lc->lock);
+}
+
+/* Enqueue that the own stack cannot take as is (or a stealer is there). */
+static __rte_noinline int
+nta_enqueue_slow(struct nta_pool *p, struct nta_lc *lc, void * const *obj_table,
+		unsigned int n)
+{
+	uint32_t len, keep = p->lc_cap / 2;
 	int ret = 0;
 
-#ifdef NTA_MEMPOOL_DEBUG
-	if (nta_check_objs(p, obj_table, n) != 0)
-		return -EINVAL;
-#endif
-	if (unlikely(id >= RTE_MAX_LCORE || (lc = p->lc[id]) == NULL))
-		return nta_shared_enqueue(p, obj_table, n);
-
-	locked = nta_lc_enter(p, lc);
+	nta_lc_lock(lc);
 	len = lc->len;
-	if (likely(len + n <= p->lc_cap)) {
-		memcpy(&lc->objs[len], obj_table, n * sizeof(void *));
+	if (len + n <= p->lc_cap) {
+		nta_copy(&lc->objs[len], obj_table, n);
 		__atomic_store_n(&lc->len, len + n, __ATOMIC_RELAXED);
-		nta_lc_exit(lc, locked);
+		rte_spinlock_unlock(&lc->lock);
 		return 0;
 	}
-	/* Spill: keep half of the stack, the rest goes to the shared one. */
-	keep = p->lc_cap / 2;
+	/* Keep half of the stack, the rest goes to the shared one. */
 	rte_spinlock_lock(&p->sh.lock);
 	if (n > keep) {
 		if (p->sh.len + n <= p->sh.cap)
@@ -213,18 +259,43 @@ nta_mp_enqueue(struct rte_mempool *mp, void * const *obj_table, unsigned int n)
 		if (p->sh.len + spill <= p->sh.cap) {
 			nta_sh_push(&p->sh, &lc->objs[len - spill], spill);
 			len -= spill;
-			memcpy(&lc->objs[len], obj_table, n * sizeof(void *));
+			nta_copy(&lc->objs[len], obj_table, n);
 			__atomic_store_n(&lc->len, len + n, __ATOMIC_RELAXED);
 		} else {
 			ret = -ENOBUFS;
 		}
 	}
 	rte_spinlock_unlock(&p->sh.lock);
-	nta_lc_exit(lc, locked);
+	rte_spinlock_unlock(&lc->lock);
 	if (ret != 0)
 		NTA_MP_LOG(ERR, "pool %s: enqueue of %u objects overflows the pool (%u objects)",
-			mp->name, n, p->sh.cap);
+			p->mp->name, n, p->sh.cap);
 	return ret;
+}
+
+static int
+nta_mp_enqueue(struct rte_mempool *mp, void * const *obj_table, unsigned int n)
+{
+	struct nta_pool *p = mp->pool_data;
+	unsigned int id = nta_lcore();
+	struct nta_lc *lc;
+	uint32_t len;
+
+#ifdef NTA_MEMPOOL_DEBUG
+	if (nta_check_objs(p, obj_table, n) != 0)
+		return -EINVAL;
+#endif
+	if (unlikely(id >= RTE_MAX_LCORE || (lc = p->lc[id]) == NULL))
+		return nta_shared_enqueue(p, obj_table, n);
+
+	nta_lc_enter(p, lc);
+	len = lc->len;
+	if (unlikely(nta_lc_stolen(lc) || len + n > p->lc_cap))
+		return nta_enqueue_slow(p, lc, obj_table, n);
+	nta_copy(&lc->objs[len], obj_table, n);
+	__atomic_store_n(&lc->len, len + n, __ATOMIC_RELAXED);
+	nta_lc_exit(lc);
+	return 0;
 }
 
 static int
@@ -246,45 +317,65 @@ nta_shared_dequeue(struct nta_pool *p, void **obj_table, unsigned int n)
 	return -ENOBUFS;
 }
 
+/*
+ * Dequeue that the own stack cannot serve (or a stealer is there): take the
+ * rest from the shared stack and refill; failing that, steal from the other
+ * lcores once and start again.
+ */
+static __rte_noinline int
+nta_dequeue_slow(struct nta_pool *p, struct nta_lc *lc, unsigned int id,
+		void **obj_table, unsigned int n)
+{
+	bool stolen = false;
+	uint32_t len, refill;
+
+	for (;;) {
+		nta_lc_lock(lc);
+		len = lc->len;
+		if (n <= len) {
+			nta_copy(obj_table, &lc->objs[len - n], n);
+			__atomic_store_n(&lc->len, len - n, __ATOMIC_RELAXED);
+			rte_spinlock_unlock(&lc->lock);
+			return 0;
+		}
+		rte_spinlock_lock(&p->sh.lock);
+		if (len + p->sh.len >= n) {
+			/* All of the own stack, the rest from the shared one, then refill. */
+			nta_copy(obj_table, lc->objs, len);
+			nta_sh_pop(&p->sh, &obj_table[len], n - len);
+			refill = RTE_MIN(p->sh.len, p->lc_cap / 2);
+			nta_sh_pop(&p->sh, lc->objs, refill);
+			__atomic_store_n(&lc->len, refill, __ATOMIC_RELAXED);
+			rte_spinlock_unlock(&p->sh.lock);
+			rte_spinlock_unlock(&lc->lock);
+			return 0;
+		}
+		rte_spinlock_unlock(&p->sh.lock);
+		rte_spinlock_unlock(&lc->lock);
+		if (stolen || nta_steal(p, id) == 0)
+			return -ENOBUFS;
+		stolen = true;
+	}
+}
+
 static int
 nta_mp_dequeue(struct rte_mempool *mp, void **obj_table, unsigned int n)
 {
 	struct nta_pool *p = mp->pool_data;
-	unsigned int id = rte_lcore_id();
+	unsigned int id = nta_lcore();
 	struct nta_lc *lc;
-	uint32_t len, refill;
-	bool locked, stolen = false;
+	uint32_t len;
 
 	if (unlikely(id >= RTE_MAX_LCORE || (lc = p->lc[id]) == NULL))
 		return nta_shared_dequeue(p, obj_table, n);
-retry:
-	locked = nta_lc_enter(p, lc);
+	nta_lc_enter(p, lc);
 	len = lc->len;
-	if (likely(n <= len)) {
-		memcpy(obj_table, &lc->objs[len - n], n * sizeof(void *));
-		__atomic_store_n(&lc->len, len - n, __ATOMIC_RELAXED);
-		nta_lc_exit(lc, locked);
-		return 0;
-	}
-	rte_spinlock_lock(&p->sh.lock);
-	if (len + p->sh.len >= n) {
-		/* All of the own stack, the rest from the shared one, then refill. */
-		memcpy(obj_table, lc->objs, len * sizeof(void *));
-		nta_sh_pop(&p->sh, &obj_table[len], n - len);
-		refill = RTE_MIN(p->sh.len, p->lc_cap / 2);
-		nta_sh_pop(&p->sh, lc->objs, refill);
-		__atomic_store_n(&lc->len, refill, __ATOMIC_RELAXED);
-		rte_spinlock_unlock(&p->sh.lock);
-		nta_lc_exit(lc, locked);
-		return 0;
-	}
-	rte_spinlock_unlock(&p->sh.lock);
-	nta_lc_exit(lc, locked);
-	if (!stolen && nta_steal(p, id) != 0) {
-		stolen = true;
-		goto retry;
-	}
-	return -ENOBUFS;
+	if (unlikely(nta_lc_stolen(lc) || n > len))
+		return nta_dequeue_slow(p, lc, id, obj_table, n);
+	nta_copy(obj_table, &lc->objs[len - n], n);
+	__atomic_store_n(&lc->len, len - n, __ATOMIC_RELAXED);
+	nta_lc_exit(lc);
+	return 0;
 }
 
 static unsigned int
