@@ -1361,6 +1361,15 @@ print_header(int argc, char **argv)
 			"buffers up to %d units, %s backing\n", NTA_UNIT, NTA_AVL_BITS,
 			(unsigned long long)(NTA_REGION_MAX_BYTES >> 10), NTA_CACHE_SIZE,
 			NTA_CACHE_MAX_UNITS, opt.hugetlbfs ? "hugetlbfs" : "anonymous");
+	f = fopen("/proc/loadavg", "r");
+	if (f != NULL) {
+		if (fgets(line, sizeof(line), f) != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			printf("- load average at the end (1/5/15 min, runnable/total): %s "
+					"(other work on the machine skews timings)\n", line);
+		}
+		fclose(f);
+	}
 	printf("- rte_malloc: EAL memory %s\n", bench_dpdk_memory());
 	printf("- seed %#" PRIx64 ", %u runs, %" PRIu64 " steps/run, %" PRIu64
 			" frag ops%s\n\n", opt.seed, opt.runs, opt.steps, opt.ops,
