@@ -310,6 +310,7 @@ tx_inflight(const struct fwd *f)
 	return FWD_TX_SLOTS - f->n_tx_free;
 }
 
+/* >8 Start of reclaiming a consumer's packets. */
 static void
 session_end(struct fwd *f, const char *why)
 {
@@ -330,6 +331,7 @@ session_end(struct fwd *f, const char *why)
 	}
 	slots_reset(f);
 	f->st.reclaimed += n;
+	/* >8 End of reclaiming a consumer's packets. */
 	f->attached = 0;
 	munmap(f->ring_base, f->ring_file_size);
 	f->ring_base = NULL;
@@ -461,6 +463,7 @@ lend_burst(struct fwd *f, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 			rte_pktmbuf_free(m);
 			continue;
 		}
+		/* >8 Start of lending a packet. */
 		si = f->free_slot[--f->n_free_slot];
 		s = &f->slot[si];
 		if (f->copy_mode) {
@@ -482,6 +485,7 @@ lend_burst(struct fwd *f, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 		d[k].flags = port;
 		d[k].cookie = ((uint64_t)s->gen << 32) | si;
 		idx[k++] = si;
+		/* >8 End of lending a packet. */
 		if (f->trace != NULL)
 			fprintf(f->trace, "lend seq=%" PRIu64 " port=%u region=%u offset=%u len=%u"
 					" data=%p region_base=%p\n", f->trace_seq++, port, rid, off,
@@ -522,6 +526,7 @@ verdicts_poll(struct fwd *f)
 		struct fwd_slot *s;
 		uint32_t verdict = v->flags & (NTA_SHARE_F_FORWARD | NTA_SHARE_F_DROP);
 
+		/* >8 Start of checking a verdict. */
 		if (r == NULL || r->flags & NTA_SHARE_REGION_TX) {
 			f->st.refused_region++;
 			continue;
@@ -551,6 +556,7 @@ verdicts_poll(struct fwd *f)
 			f->st.refused_verdict++;
 			continue;
 		}
+		/* >8 End of checking a verdict. */
 		s->in_use = 0;
 		f->free_slot[f->n_free_slot++] = si;
 		if (verdict == NTA_SHARE_F_DROP) {
@@ -570,6 +576,7 @@ verdicts_poll(struct fwd *f)
 
 /* ---- consumer transmit ---- */
 
+/* >8 Start of completing a consumer buffer. */
 static void
 tx_done(void *addr, void *opaque)
 {
@@ -587,6 +594,7 @@ tx_done(void *addr, void *opaque)
 	ts->in_use = 0;
 	f->tx_free[f->n_tx_free++] = ts->index;
 }
+/* >8 End of completing a consumer buffer. */
 
 static void
 tx_poll(struct fwd *f)
@@ -641,6 +649,7 @@ tx_poll(struct fwd *f)
 			f->st.dropped_tx++;
 			continue;
 		}
+		/* >8 Start of sending a consumer buffer. */
 		ts = &f->tx_slot[f->tx_free[--f->n_tx_free]];
 		ts->in_use = 1;
 		ts->d = *v;
@@ -655,6 +664,7 @@ tx_poll(struct fwd *f)
 		m->pkt_len = v->len;
 		f->st.consumer_tx++;
 		out[port][nout[port]++] = m;
+		/* >8 End of sending a consumer buffer. */
 	}
 	tx_burst(f, f->ports[0], out[0], nout[0]);
 	tx_burst(f, f->ports[1], out[1], nout[1]);
