@@ -124,20 +124,24 @@ fwd_is() {
 	[ "$(fwd_stat "$1")" = "$2" ]
 }
 
-# stop_pid PID: SIGINT, then wait (SIGKILL after 10 s).
+# stop_pid PID: SIGINT, then wait (SIGKILL after 10 s); its exit status in
+# STOP_RC.
+STOP_RC=0
 stop_pid() {
 	local p=$1 i
-	kill -INT "$p" 2>/dev/null || return 0
+	STOP_RC=0
+	kill -INT "$p" 2>/dev/null || { wait "$p" 2>/dev/null || STOP_RC=$?; return 0; }
 	for i in $(seq 1 200); do
 		kill -0 "$p" 2>/dev/null || break
 		sleep 0.05
 	done
 	kill -9 "$p" 2>/dev/null || true
-	wait "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || STOP_RC=$?
 }
 
 stop_fwd() {
 	stop_pid "$FWD_PID"
+	[ "$STOP_RC" = 0 ] || fail "forwarder exited with status $STOP_RC"
 	grep -q '^nta-fwd: final:' "$FWD_LOG" || fail "forwarder printed no final stats"
 }
 
@@ -166,6 +170,7 @@ run_pcap() {
 	wait_for 20 "all packets returned" fwd_is inflight 0
 	wait_for 20 "transmit buffers completed" fwd_is tx_inflight 0
 	stop_pid "$CONS_PID"
+	[ "$STOP_RC" = 0 ] || fail "consumer exited with status $STOP_RC"
 	grep -q '^nta-consumer: final:' "$W/cons-main.log" || fail "consumer printed no final stats"
 	stop_fwd
 	[ "$(fwd_final rx)" = "$n" ] || fail "forwarder received $(fwd_final rx) of $n"
