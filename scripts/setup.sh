@@ -20,7 +20,8 @@ set -euo pipefail
 
 # Every package the project needs, in one place. Build: compiler, meson,
 # DPDK; allocator: libhugetlbfs; benchmark rivals: jemalloc, mimalloc; tests
-# and tools: pcap, python packet tools, tshark, tcpreplay, iproute2, ping;
+# and tools: pcap, python packet tools, tshark (mergecap: wireshark-common),
+# tcpreplay, iproute2, ping;
 # clang's runtime for libFuzzer and the sanitizers.
 NTA_PACKAGES=(
 	dpdk dpdk-dev libdpdk-dev
@@ -29,7 +30,7 @@ NTA_PACKAGES=(
 	libjemalloc-dev libmimalloc-dev
 	libpcap-dev
 	python3 python3-dpkt python3-scapy
-	tshark tcpreplay iproute2 iputils-ping
+	tshark wireshark-common tcpreplay iproute2 iputils-ping
 )
 
 log() { printf 'setup: %s\n' "$*"; }
