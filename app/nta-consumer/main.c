@@ -120,8 +120,10 @@ parse_proto(const char *s)
 		return 1;
 	if (strcmp(s, "icmp6") == 0)
 		return 58;
-	if (parse_num("protocol", s, 0, 255, &v) < 0)
+	if (parse_num("protocol", s, 0, 255, &v) < 0) {
+		fprintf(stderr, "nta-consumer: a protocol is tcp, udp, icmp, icmp6 or a number\n");
 		return -1;
+	}
 	return (int)v;
 }
 
