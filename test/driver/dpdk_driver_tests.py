@@ -9,12 +9,15 @@
   testpmd_pcap   testpmd io forwarding from a real capture (python3-dpkt's
                  examples) to a net_pcap output: the same packets, byte for
                  byte, in order
+  telemetry      dpdk-telemetry.py against a testpmd with an nta pool: the
+                 /nta/pools, /nta/stats and /nta/regions endpoints
 
 Exit status 0 on success, 1 on failure, 77 when a needed program or capture
 is missing (meson counts that as skipped).
 """
 
 import argparse
+import json
 import os
 import shutil
 import stat
@@ -202,11 +205,63 @@ def testpmd_pcap(load, env, workdir):
         sys.exit(SKIP)
 
 
+def telemetry(load, env):
+    prog = shutil.which('dpdk-testpmd')
+    tel = shutil.which('dpdk-telemetry.py')
+    if prog is None or tel is None:
+        print('SKIP: no dpdk-testpmd or dpdk-telemetry.py')
+        sys.exit(SKIP)
+    prefix = 'nta_tel_%d' % os.getpid()
+    cmd = [prog] + eal(prefix, load) + ['--vdev', 'net_null0', '--vdev', 'net_null1',
+                                        '--', '-i', '--total-num-mbufs=8192']
+    p = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(3)
+        q = subprocess.run([sys.executable, tel, '-f', prefix],
+                           input='/nta/pools\n/nta/stats,mb_pool_0\n/nta/regions,mb_pool_0\n'
+                                 '/nta/stats,no_such_pool\n',
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=30, check=False)
+    finally:
+        out, _ = p.communicate('quit\n', timeout=60)
+    replies = {}
+    unknown = 'missing'
+    for line in q.stdout.splitlines():
+        line = line.strip()
+        if line.startswith('{'):
+            for k, v in json.loads(line).items():
+                if k == '/nta/stats' and k in replies:
+                    unknown = v     # the reply for no_such_pool (the 2nd one)
+                else:
+                    replies[k] = v
+    print(q.stdout[-3000:])
+    if unknown is not None:
+        fail('/nta/stats of an unknown pool gave %r, not an error (null)' % unknown)
+    pools = replies.get('/nta/pools')
+    if not isinstance(pools, list) or 'mb_pool_0' not in pools:
+        fail('/nta/pools does not list mb_pool_0: %r' % pools, out + q.stdout)
+    st = replies.get('/nta/stats')
+    if not isinstance(st, dict):
+        fail('/nta/stats,mb_pool_0 gave %r' % st, q.stdout)
+    for key in ('regions', 'bytes_total', 'bytes_used', 'bytes_free', 'largest_free',
+                'fragmentation', 'objects', 'objects_free'):
+        if key not in st:
+            fail('/nta/stats has no %s: %r' % (key, st))
+    if st['objects'] != 8192 or st['regions'] < 1 or st['bytes_used'] < 8192 * 2176:
+        fail('implausible /nta/stats: %r' % st)
+    regs = replies.get('/nta/regions')
+    if not isinstance(regs, dict) or len(regs) != st['regions']:
+        fail('/nta/regions gave %r' % regs)
+    print('PASS telemetry: %d regions, %d bytes used, largest free %d, fragmentation %s' %
+          (st['regions'], st['bytes_used'], st['largest_free'], st['fragmentation']))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('test', choices=['mempool_autotest', 'mbuf_autotest', 'testpmd_null',
-                                     'testpmd_pcap'])
+                                     'testpmd_pcap', 'telemetry'])
     ap.add_argument('--driver', required=True, help='path of librte_mempool_nta.so')
     ap.add_argument('--workdir', default='.', help='where to put copies and captures')
     a = ap.parse_args()
@@ -218,6 +273,8 @@ def main():
         autotest(a.test, load, env)
     elif a.test == 'testpmd_null':
         testpmd_null(load, env)
+    elif a.test == 'telemetry':
+        telemetry(load, env)
     else:
         testpmd_pcap(load, env, a.workdir)
 

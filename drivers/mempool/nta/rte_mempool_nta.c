@@ -391,6 +391,17 @@ nta_mp_get_count(const struct rte_mempool *mp)
 	return count;
 }
 
+/* Object size, alignment, stride and region size of a pool. */
+static void
+nta_geometry(const struct rte_mempool *mp, struct nta_pool *p)
+{
+	p->total_sz = nta_mp_total_size(mp);
+	p->align = (mp->flags & RTE_MEMPOOL_F_NO_CACHE_ALIGN) ? NTA_UNIT :
+		RTE_MAX((size_t)RTE_MEMPOOL_ALIGN, (size_t)NTA_UNIT);
+	p->stride = RTE_ALIGN_CEIL(RTE_ALIGN_CEIL(p->total_sz, NTA_UNIT), p->align);
+	p->region_size = RTE_ALIGN_FLOOR((size_t)NTA_REGION_MAX_BYTES, p->align);
+}
+
 static void
 nta_pool_destroy(struct nta_pool *p)
 {
@@ -442,11 +453,7 @@ nta_mp_alloc(struct rte_mempool *mp)
 		p->lc_cap = 2;
 	rte_spinlock_init(&p->steal_lock);
 	rte_spinlock_init(&p->sh.lock);
-	p->total_sz = total;
-	p->align = (mp->flags & RTE_MEMPOOL_F_NO_CACHE_ALIGN) ? NTA_UNIT :
-		RTE_MAX((size_t)RTE_MEMPOOL_ALIGN, (size_t)NTA_UNIT);
-	p->stride = RTE_ALIGN_CEIL(RTE_ALIGN_CEIL(total, NTA_UNIT), p->align);
-	p->region_size = RTE_ALIGN_FLOOR((size_t)NTA_REGION_MAX_BYTES, p->align);
+	nta_geometry(mp, p);
 
 	/* Room for every object in the shared stack: enqueue never fails. */
 	p->sh.cap = mp->size;
@@ -528,10 +535,14 @@ nta_mp_calc_mem_size(const struct rte_mempool *mp, uint32_t obj_num, uint32_t pg
 		size_t *min_chunk_size, size_t *align)
 {
 	const struct nta_pool *p = mp->pool_data;
+	struct nta_pool geo;
 	size_t slice, per, full, rem;
 
-	if (p == NULL)
-		return -EINVAL;
+	if (p == NULL) {
+		/* Called before alloc: the geometry alone. */
+		nta_geometry(mp, &geo);
+		p = &geo;
+	}
 	slice = p->region_size;
 	if (pg_shift != 0 && pg_shift < 63 && ((size_t)1 << pg_shift) < slice)
 		slice = (size_t)1 << pg_shift;

@@ -318,12 +318,12 @@ rte_nta_pktmbuf_pool_create(const char *name, unsigned int n, unsigned int cache
 	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
 	return mp;
 fail_arena:
+fail:
 	if (mp->pool_data == NULL) {
-		/* Never allocated: the ops do not own the arena yet. */
+		/* The ops never got the arena (alloc not run or failed). */
 		nta_mp_arena_unregister(arena);
 		nta_arena_destroy(arena);
 	}
-fail:
 	rte_mempool_free(mp);
 	rte_errno = ret;
 	return NULL;
