@@ -49,9 +49,17 @@ def insecure_parent(path):
         path = parent
 
 
-def driver_args(driver, workdir):
+def driver_args(driver, workdir, preload):
     """EAL arguments and environment that load the driver."""
     env = dict(os.environ)
+    if preload:
+        for lib in preload:
+            if not os.path.isabs(lib) or not os.path.isfile(lib):
+                print('SKIP: sanitizer runtime %s not found' % lib)
+                sys.exit(SKIP)
+        env['LD_PRELOAD'] = ' '.join(preload + [env.get('LD_PRELOAD', '')]).strip()
+        # DPDK's own allocations are not ours to leak-check.
+        env['ASAN_OPTIONS'] = 'detect_leaks=0:' + env.get('ASAN_OPTIONS', '')
     if not insecure_parent(driver):
         return ['-d', driver], env
     private = os.path.join(workdir, 'nta-driver')
@@ -62,7 +70,7 @@ def driver_args(driver, workdir):
     if not insecure_parent(copy):
         return ['-d', copy], env
     # Even the build directory is under a world-writable one: preload it.
-    env['LD_PRELOAD'] = (driver + ' ' + env.get('LD_PRELOAD', '')).strip()
+    env['LD_PRELOAD'] = (env.get('LD_PRELOAD', '') + ' ' + driver).strip()
     return [], env
 
 
@@ -264,11 +272,13 @@ def main():
                                      'testpmd_pcap', 'telemetry'])
     ap.add_argument('--driver', required=True, help='path of librte_mempool_nta.so')
     ap.add_argument('--workdir', default='.', help='where to put copies and captures')
+    ap.add_argument('--preload', action='append', default=[],
+                    help='library to LD_PRELOAD first (sanitizer runtimes)')
     a = ap.parse_args()
     if not os.path.isfile(a.driver):
         ap.error('no driver at %s' % a.driver)
     os.makedirs(a.workdir, exist_ok=True)
-    load, env = driver_args(a.driver, a.workdir)
+    load, env = driver_args(a.driver, a.workdir, a.preload)
     if a.test.endswith('_autotest'):
         autotest(a.test, load, env)
     elif a.test == 'testpmd_null':
