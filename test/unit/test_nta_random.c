@@ -458,6 +458,78 @@ test_single_region_merge(void)
 	return TEST_SUCCESS;
 }
 
+/*
+ * Regions above 2 MB (65536 units) need avl_bits=32: then an 8 MB region and
+ * a 32 MB jumbo region hold buffers of several MB and many extents; with
+ * 16-bit avl_t such a config must be refused (EINVAL).
+ */
+static int
+test_wide_region(void)
+{
+	struct nta_arena_config cfg = {
+		.name = "wide", .region_size = 8 << 20, .initial_regions = 1,
+		.max_regions = 2, .jumbo_size = 32 << 20, .flags = NTA_ARENA_F_QUIET,
+	};
+	static uint8_t *p[512];
+	static size_t sz[512];
+	struct nta_stats st;
+	struct nta_arena *a;
+	struct nta_rng rng;
+	unsigned int i, k;
+	int v;
+
+	a = nta_arena_create(&cfg);
+	if (NTA_REGION_MAX_BYTES < cfg.region_size) {
+		nta_arena_destroy(a);
+		TEST_ASSERT_NULL(a, "8 MB region accepted with %d-bit avl_t", NTA_AVL_BITS);
+		TEST_ASSERT_EQUAL(nta_errno, EINVAL, "8 MB region with 16-bit avl_t");
+		return TEST_SUCCESS;
+	}
+	TEST_ASSERT_NOT_NULL(a, "create 8 MB regions: errno %d", nta_errno);
+	nta_rng_seed(&rng, seed + 3);
+	memset(p, 0, sizeof(p));
+	for (i = 0; i < 20000; i++) {
+		k = nta_rng_below(&rng, 512);
+		if (p[k] != NULL) {
+			if (nta_test_check(p[k], sz[k], k) != sz[k] || nta_free(a, p[k]) != 0)
+				goto fail;
+			p[k] = NULL;
+			continue;
+		}
+		sz[k] = nta_rng_below(&rng, 50) == 0 ? nta_rng_range(&rng, 2 << 20, 12 << 20) :
+			nta_rng_range(&rng, 64, 65536);
+		p[k] = nta_alloc(a, sz[k]);
+		if (p[k] == NULL) {
+			if (nta_errno != ENOMEM)
+				goto fail;
+			continue;
+		}
+		if (nta_size(a, p[k]) != round_unit(sz[k]))
+			goto fail;
+		nta_test_fill(p[k], sz[k], k);
+		if (i % 500 == 0 && nta_verify(a) != 0)
+			goto fail;
+	}
+	for (k = 0; k < 512; k++)
+		if (p[k] != NULL && (nta_test_check(p[k], sz[k], k) != sz[k] ||
+				nta_free(a, p[k]) != 0))
+			goto fail;
+	nta_cache_flush(a);
+	v = nta_verify(a);
+	nta_stats_get(a, &st);
+	nta_arena_destroy(a);
+	TEST_ASSERT_EQUAL(v, 0, "verify");
+	TEST_ASSERT_EQUAL(st.bytes_used, 0, "bytes used");
+	TEST_ASSERT_EQUAL(st.free_extents, st.regions, "free extents");
+	TEST_ASSERT_EQUAL(st.largest_free, 32 << 20, "largest free");
+	return TEST_SUCCESS;
+fail:
+	printf("op %u slot %u size %zu: errno %d, verify %d\n", i, k, sz[k], nta_errno,
+		nta_verify(a));
+	nta_arena_destroy(a);
+	return TEST_FAILED;
+}
+
 static int
 parse_opt(int argc, char **argv, int *i)
 {
@@ -492,6 +564,7 @@ static const struct nta_test_case cases[] = {
 	{ "random_cache", test_random_cache },
 	{ "random_no_cache", test_random_no_cache },
 	{ "single_region_merge", test_single_region_merge },
+	{ "wide_region", test_wide_region },
 	{ NULL, NULL },
 };
 
