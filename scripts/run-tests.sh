@@ -85,7 +85,12 @@ for line in open(sys.argv[1]):
     if not line:
         continue
     t = json.loads(line)
-    suites = suite_of.get(t.get("name"), []) or ["(none)"]
+    name = t.get("name", "")
+    if " / " in name:   # "project:suite / test" when meson shows suites
+        pre, name = name.split(" / ", 1)
+        suites = [pre.split(":", 1)[-1]]
+    else:
+        suites = suite_of.get(name, []) or ["(none)"]
     r = t.get("result", "")
     key = ("passed" if r in ("OK", "EXPECTEDFAIL") else
            "skipped" if r == "SKIP" else "failed")
