@@ -21,6 +21,7 @@
 #define FWD_COPY_SLOT 2048u
 #define FWD_TX_SLOTS 1024u
 #define FWD_TX_MAX_LEN 9216u
+#define FWD_PENDING 4
 
 /* One region lent to consumers. */
 struct fwd_region {
@@ -50,6 +51,12 @@ struct fwd_tx_slot {
 	struct fwd *f;
 	uint32_t index;
 	uint8_t in_use;
+};
+
+/* A client that connected and has not been answered yet. */
+struct fwd_pending {
+	int fd;                  /* -1: free */
+	uint64_t deadline;       /* TSC after which it is dropped */
 };
 
 struct fwd_stats {
@@ -93,6 +100,7 @@ struct fwd {
 	/* session */
 	int listen_fd;
 	int conn_fd;
+	struct fwd_pending pending[FWD_PENDING]; /* connected, not answered yet */
 	int attached;
 	void *ring_base;
 	size_t ring_file_size;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -36,10 +37,14 @@ static int
 register_extmem(void *va, size_t len, size_t pg, uint64_t *iova0)
 {
 	unsigned int n = (unsigned int)(len / pg), i;
-	rte_iova_t iova[512];
+	rte_iova_t *iova;
+	int ret = 0;
 
-	if (n == 0 || n > RTE_DIM(iova))
+	if (n == 0)
 		return -EINVAL;
+	iova = calloc(n, sizeof(*iova));
+	if (iova == NULL)
+		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		void *p = (uint8_t *)va + (size_t)i * pg;
 
@@ -49,9 +54,11 @@ register_extmem(void *va, size_t len, size_t pg, uint64_t *iova0)
 			iova[i] = rte_mem_virt2phy(p);
 	}
 	if (rte_extmem_register(va, len, iova, n, pg) != 0)
-		return -rte_errno;
-	*iova0 = iova[0];
-	return 0;
+		ret = -rte_errno;
+	else
+		*iova0 = iova[0];
+	free(iova);
+	return ret;
 }
 
 /* Map the memory for DMA on every port's device; vdevs say ENOTSUP. */
@@ -98,9 +105,21 @@ pool_create_driver(struct fwd *f)
 {
 	struct nta_arena_config cfg;
 	uint32_t i, n;
+	struct rte_mempool_objsz objsz;
+	size_t stride;
 
+	/* As many 2 MB regions as the mbufs need, and no more: the arena must
+	 * not grow past them (each region is a hugepage lent to consumers).
+	 */
+	rte_mempool_calc_obj_size(sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE, 0,
+			&objsz);
+	stride = RTE_ALIGN_CEIL(RTE_ALIGN_CEIL((size_t)objsz.total_size, NTA_UNIT),
+			RTE_MAX((size_t)RTE_MEMPOOL_ALIGN, (size_t)NTA_UNIT));
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.name = "fwd";        /* files: <hugetlbfs>/nta-fwd-<pid>-<region> */
+	cfg.region_size = HUGE_2M;
+	cfg.initial_regions = (uint32_t)((f->nb_mbufs + HUGE_2M / stride - 1) / (HUGE_2M / stride));
+	cfg.max_regions = cfg.initial_regions;
 	f->pool = rte_nta_pktmbuf_pool_create("nta_fwd_pool", f->nb_mbufs, FWD_POOL_CACHE, 0,
 			RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id(), &cfg);
 	if (f->pool == NULL) {
@@ -245,48 +264,49 @@ fwd_pool_create(struct fwd *f)
 	return pool_create_ring(f);
 }
 
-/* A shared memfd of size bytes, hugepages if possible, sealed against resizing. */
+/*
+ * A shared memfd of size bytes, sealed against resizing (the consumer gets
+ * an fd to it), mapped here: hugepages when some are free, ordinary pages
+ * otherwise.
+ */
 static int
-shared_memfd(const char *name, size_t size, int *huge)
+shared_memfd(const char *name, size_t size, int huge, void **map)
 {
 	int fd;
+	void *p;
 
-	*huge = 1;
-	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
-	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
-		if (fd >= 0)
-			close(fd);
-		*huge = 0;
-		fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-		if (fd < 0)
-			return -1;
-		if (ftruncate(fd, (off_t)size) < 0) {
-			close(fd);
-			return -1;
-		}
-	}
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
-		close(fd);
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | (huge ? MFD_HUGETLB : 0));
+	if (fd < 0)
 		return -1;
-	}
+	if (ftruncate(fd, (off_t)size) < 0 ||
+			fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		goto fail;
+	/* MAP_POPULATE: no SIGBUS later for lack of hugepages. */
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	*map = p;
 	return fd;
+fail:
+	close(fd);
+	return -1;
 }
 
 int
 fwd_extra_region_create(struct fwd *f, struct fwd_region *r, uint32_t id, uint32_t flags,
 		size_t size, int writable)
 {
-	int huge, ret;
-	void *p;
+	const char *name = flags & NTA_SHARE_REGION_TX ? "nta-tx" : "nta-copy";
+	int huge = 1, ret;
+	void *p = NULL;
 
-	r->rw_fd = shared_memfd(flags & NTA_SHARE_REGION_TX ? "nta-tx" : "nta-copy", size, &huge);
+	r->rw_fd = shared_memfd(name, size, 1, &p);
+	if (r->rw_fd < 0) {
+		huge = 0;
+		r->rw_fd = shared_memfd(name, size, 0, &p);
+	}
 	if (r->rw_fd < 0) {
 		fprintf(stderr, "nta-fwd: memfd for region %#x: %s\n", id, strerror(errno));
-		return -errno;
-	}
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->rw_fd, 0);
-	if (p == MAP_FAILED) {
-		fprintf(stderr, "nta-fwd: mmap region %#x: %s\n", id, strerror(errno));
 		return -errno;
 	}
 	r->base = p;

@@ -377,7 +377,7 @@ session_start(struct fwd *f, int conn)
 		fds[n++] = f->copy_region.ro_fd;
 	}
 	f->ring_file_size = nta_share_ring_file_size(f->ring_size);
-	if (nta_share_serve_handshake(conn, HANDSHAKE_MS, f->ring_size, f->max_inflight,
+	if (nta_share_serve_handshake(conn, 0, f->ring_size, f->max_inflight,
 			ring_fd, f->ring_file_size, msg, fds, n) < 0) {
 		fprintf(stderr, "nta-fwd: handshake failed: %s\n", strerror(errno));
 		munmap(base, f->ring_file_size);
@@ -398,10 +398,18 @@ session_start(struct fwd *f, int conn)
 	fflush(stdout);
 }
 
+/*
+ * Control path, every CTL_INTERVAL_US: notice a consumer going away, accept
+ * connections, answer each once its hello is there (served, or EBUSY while
+ * a consumer is attached). Never blocks: a client that says nothing within
+ * HANDSHAKE_MS is dropped without holding up the data path.
+ */
 static void
 ctl_poll(struct fwd *f)
 {
+	uint64_t now = rte_rdtsc();
 	struct pollfd pfd;
+	unsigned int i;
 	int conn;
 
 	if (f->attached) {
@@ -415,24 +423,54 @@ ctl_poll(struct fwd *f)
 			if (r <= 0 && !(r < 0 && (errno == EAGAIN || errno == EINTR)))
 				session_end(f, r == 0 ? "closed" : strerror(errno));
 		}
-		if (f->attached)
-			return;
 	}
-	/* A new consumer only when its transmit region is free again. */
-	if (tx_inflight(f) != 0) {
+	while ((conn = accept4(f->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		for (i = 0; i < FWD_PENDING; i++)
+			if (f->pending[i].fd < 0)
+				break;
+		if (i == FWD_PENDING) {
+			close(conn);
+			f->st.consumers_refused++;
+			continue;
+		}
+		f->pending[i].fd = conn;
+		f->pending[i].deadline = now + rte_get_tsc_hz() / 1000 * HANDSHAKE_MS;
+	}
+	if (!f->attached && tx_inflight(f) != 0) {
+		/* A new consumer only when the old one's buffers left the NIC. */
 		rte_eth_tx_done_cleanup(f->ports[0], 0, 0);
 		rte_eth_tx_done_cleanup(f->ports[1], 0, 0);
-		return;
 	}
-	conn = accept4(f->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (conn < 0)
-		return;
-	session_start(f, conn);
-	/* Anyone else waiting is told the forwarder is busy. */
-	while (f->attached && (conn = accept4(f->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
-		nta_share_refuse(conn, EBUSY);
-		close(conn);
-		f->st.consumers_refused++;
+	for (i = 0; i < FWD_PENDING; i++) {
+		struct fwd_pending *p = &f->pending[i];
+
+		if (p->fd < 0)
+			continue;
+		pfd.fd = p->fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) > 0 && (f->attached || tx_inflight(f) == 0)) {
+			if (f->attached) {
+				char buf[64];
+
+				/* Read the hello first: closing on unread data would
+				 * reset the connection before the answer is read.
+				 */
+				(void)recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT);
+				nta_share_refuse(p->fd, EBUSY);
+				close(p->fd);
+				f->st.consumers_refused++;
+			} else {
+				session_start(f, p->fd); /* the hello is there: no wait */
+			}
+			p->fd = -1;
+		} else if (now > p->deadline) {
+			printf("nta-fwd: a client connected but got no answer in %d ms: dropped\n",
+					HANDSHAKE_MS);
+			close(p->fd);
+			p->fd = -1;
+			f->st.consumers_refused++;
+		}
 	}
 }
 
@@ -795,6 +833,8 @@ main(int argc, char **argv)
 	f->stats_ms = 1000;
 	f->listen_fd = -1;
 	f->conn_fd = -1;
+	for (i = 0; i < FWD_PENDING; i++)
+		f->pending[i].fd = -1;
 	f->tx_region.ro_fd = f->tx_region.rw_fd = -1;
 	f->copy_region.ro_fd = f->copy_region.rw_fd = -1;
 
@@ -904,6 +944,9 @@ out:
 		rte_eth_dev_stop(f->ports[i]);
 		rte_eth_dev_close(f->ports[i]);
 	}
+	for (i = 0; i < FWD_PENDING; i++)
+		if (f->pending[i].fd >= 0)
+			close(f->pending[i].fd);
 	if (f->listen_fd >= 0) {
 		close(f->listen_fd);
 		unlink(f->socket_path);

@@ -7,6 +7,23 @@ source "$(dirname "$0")/lib.sh"
 
 max=256
 start_fwd --vdev net_null0,size=64 --vdev net_null1,size=64 -- --max-inflight $max
+# A client that connects and says nothing holds up nothing.
+wait_for 10 "forwarding" bash -c "[ \$(grep -c '^nta-fwd: stats:' '$FWD_LOG') -ge 2 ]"
+$PY -c "
+import socket, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect('$SOCK')
+time.sleep(1.2)
+" &
+PIDS+=($!)
+sleep 0.2
+r0=$(fwd_stat rx)
+sleep 0.6
+r1=$(fwd_stat rx)
+[ "$r1" -gt "$r0" ] || fail "a silent client stalled the forwarder: rx $r0 -> $r1"
+wait_for 10 "silent client dropped" grep -q 'got no answer' "$FWD_LOG"
+ok "a silent client did not stall the forwarder (rx $r0 -> $r1) and was dropped"
+
 start_cons stall --quiet --no-echo --stall-after 100
 wait_for 10 "consumer attached" fwd_is attached 1
 wait_for 10 "in flight reaches the bound" fwd_is inflight $max
@@ -19,6 +36,12 @@ r2=$(fwd_stat rx) d2=$(fwd_stat dropped) f2=$(fwd_stat inflight)
 [ "$d2" -gt "$d1" ] || fail "no drops counted beyond the bound: $d1 -> $d2"
 [ "$p1" -le $((max + 64)) ] || fail "pool_in_use=$p1 with $max lent"
 ok "bound $max held; rx went on ($r1 -> $r2), drops counted ($d1 -> $d2)"
+# A second consumer is told the forwarder is busy.
+rc=0
+"$NTA_CONSUMER" --socket "$SOCK" --quiet >"$W/cons-second.log" 2>&1 || rc=$?
+[ "$rc" = 1 ] && grep -q 'Device or resource busy' "$W/cons-second.log" ||
+	fail "second consumer: rc $rc, $(cat "$W/cons-second.log")"
+ok "a second consumer was refused (EBUSY)"
 kill -9 "$CONS_PID"
 wait_for 10 "detach" fwd_is attached 0
 wait_for 10 "buffers back" fwd_is pool_in_use 0
