@@ -400,7 +400,8 @@ region_take(struct nta_region *r, avl_t node, uint64_t n, size_t align)
 	used_set(r, s + pre);
 	r->free_units -= n;
 	r->nonfree_blocks++;
-	update_max_free(r);
+	if (len == r->max_free)     /* the rest is smaller: the largest may have gone */
+		update_max_free(r);
 	return r->base + (s + pre) * NTA_UNIT;
 }
 
@@ -757,8 +758,12 @@ tree_alloc(struct nta_arena *a, uint64_t n, size_t align)
 	void *p;
 	int err;
 
+	/*
+	 * First region that fits, lowest id first: later regions stay empty as
+	 * long as possible (a scattered arena fragments, see nta-bench).
+	 */
 	for (k = 0; k < nr; k++) {
-		uint32_t id = (a->hint + k) % nr;
+		uint32_t id = k;
 
 		r = a->regions[id];
 		if (r->jumbo || r->max_free < need)
@@ -967,7 +972,7 @@ static __attribute__((noinline)) int
 free_other(struct nta_arena *a, struct nta_cache *c, struct nta_region *r, uint64_t u,
 		uint64_t n)
 {
-	if (c != NULL && n < NTA_CACHE_BINS) {
+	if (c != NULL && n < NTA_CACHE_BINS && n <= NTA_CACHE_UNITS_CAP) {
 		cache_drain(a, c);
 		cache_push(c, r, u, n);
 		cnt_add(&c->frees, 1);
@@ -998,7 +1003,8 @@ nta_free(struct nta_arena *a, void *ptr)
 		return free_bad(a, ptr);
 	n = block_units(r, u);
 	c = my_cache(a);
-	if (likely(c != NULL && n < NTA_CACHE_BINS && c->count < NTA_CACHE_CAP)) {
+	if (likely(c != NULL && n < NTA_CACHE_BINS && c->count < NTA_CACHE_CAP &&
+			c->units + n <= NTA_CACHE_UNITS_CAP)) {
 		cache_push(c, r, u, n);
 		cnt_add(&c->frees, 1);
 		return 0;
@@ -1410,6 +1416,9 @@ verify_caches(struct nta_arena *a, struct vctx *v, uint64_t **held)
 		if (count != c->count || units != c->units)
 			violation(v, "cache %u: count %u/%" PRIu64 " units %" PRIu64 "/%" PRIu64,
 				s, c->count, count, c->units, units);
+		if (units > NTA_CACHE_UNITS_CAP)
+			violation(v, "cache %u: holds %" PRIu64 " units, cap %" PRIu64, s, units,
+				(uint64_t)NTA_CACHE_UNITS_CAP);
 		if (count + spares != NTA_CACHE_CAP)
 			violation(v, "cache %u: %" PRIu64 " entries lost", s,
 				NTA_CACHE_CAP - count - spares);

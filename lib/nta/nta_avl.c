@@ -13,9 +13,9 @@
  * index is what the seed's avl_t sizes, and chunks of nodes are added on
  * demand without moving any node. Node 0 is "none".
  *
- * Insert and delete are recursive (depth <= height, under 25 for any 2 MB
- * region) and rebalance on the way back up; parent links are kept so that an
- * in-order walk and the checker need no stack.
+ * Insert and delete walk down without recursion and retrace up through the
+ * parent links, stopping at the first subtree whose height did not change
+ * (an insert rotates at most once).
  */
 
 #include <errno.h>
@@ -121,14 +121,6 @@ rebalance(struct nta_tree *t, avl_t i)
 	return i;
 }
 
-static void
-set_root(struct nta_tree *t, avl_t r)
-{
-	t->root = r;
-	if (r != 0)
-		N(t, r)->parent = 0;
-}
-
 int
 nta_tree_init(struct nta_tree *t, uint64_t max_extents)
 {
@@ -180,88 +172,102 @@ nta_tree_reserve(struct nta_tree *t, uint64_t n)
 	return 0;
 }
 
-static avl_t
-insert_at(struct nta_tree *t, avl_t i, avl_t nn, uint64_t len, uint64_t start)
+/* Make c take old's place under parent (or as the root). */
+static inline void
+replace_child(struct nta_tree *t, avl_t parent, avl_t old, avl_t c)
 {
-	if (i == 0)
-		return nn;
-	if (key_cmp(t, len, start, i) < 0)
-		set_left(t, i, insert_at(t, N(t, i)->left, nn, len, start));
+	if (parent == 0)
+		t->root = c;
+	else if (N(t, parent)->left == old)
+		N(t, parent)->left = c;
 	else
-		set_right(t, i, insert_at(t, N(t, i)->right, nn, len, start));
-	return rebalance(t, i);
+		N(t, parent)->right = c;
+	if (c != 0)
+		N(t, c)->parent = parent;
+}
+
+/*
+ * Walk up from x, restoring heights and balance. A subtree whose height did
+ * not change leaves its ancestors as they were: stop there. After an insert
+ * that is at most one (single or double) rotation.
+ */
+static void
+retrace(struct nta_tree *t, avl_t x)
+{
+	while (x != 0) {
+		avl_t parent = N(t, x)->parent;
+		uint8_t old = N(t, x)->height;
+		avl_t r = rebalance(t, x);
+
+		if (r != x)
+			replace_child(t, parent, x, r);
+		if (N(t, r)->height == old)
+			return;
+		x = parent;
+	}
 }
 
 void
 nta_tree_insert(struct nta_tree *t, uint64_t start, uint64_t len)
 {
-	avl_t nn = t->spare;
+	avl_t nn = t->spare, i = t->root;
 	struct nta_node *n = N(t, nn);
 
 	t->spare = n->parent;
-	n->left = n->right = n->parent = 0;
+	n->left = n->right = 0;
 	n->start = (avl_t)start;
 	n->len_m1 = (avl_t)(len - 1);
 	n->height = 1;
 	n->spare = 0;
 	t->count++;
-	set_root(t, insert_at(t, t->root, nn, len, start));
-}
-
-/* Unlink the smallest node of subtree i; *min gets it. */
-static avl_t
-remove_min(struct nta_tree *t, avl_t i, avl_t *min)
-{
-	if (N(t, i)->left == 0) {
-		*min = i;
-		return N(t, i)->right;
+	if (i == 0) {
+		n->parent = 0;
+		t->root = nn;
+		return;
 	}
-	set_left(t, i, remove_min(t, N(t, i)->left, min));
-	return rebalance(t, i);
-}
+	for (;;) {
+		struct nta_node *c = N(t, i);
+		avl_t *link = key_cmp(t, len, start, i) < 0 ? &c->left : &c->right;
 
-static avl_t
-remove_at(struct nta_tree *t, avl_t i, uint64_t len, uint64_t start, avl_t *found)
-{
-	int c;
-
-	if (i == 0)
-		return 0;
-	c = key_cmp(t, len, start, i);
-	if (c < 0) {
-		set_left(t, i, remove_at(t, N(t, i)->left, len, start, found));
-	} else if (c > 0) {
-		set_right(t, i, remove_at(t, N(t, i)->right, len, start, found));
-	} else {
-		struct nta_node *n = N(t, i);
-		avl_t m, r;
-
-		*found = i;
-		if (n->left == 0 || n->right == 0)
-			return n->left != 0 ? n->left : n->right;
-		r = remove_min(t, n->right, &m);
-		set_left(t, m, n->left);
-		set_right(t, m, r);
-		return rebalance(t, m);
+		if (*link == 0) {
+			*link = nn;
+			n->parent = i;
+			break;
+		}
+		i = *link;
 	}
-	return rebalance(t, i);
+	retrace(t, i);
 }
 
 int
 nta_tree_remove(struct nta_tree *t, uint64_t start, uint64_t len)
 {
-	avl_t found = 0;
-	avl_t r = remove_at(t, t->root, len, start, &found);
-	struct nta_node *n;
+	avl_t z = nta_tree_find(t, start, len), y, c, p;
+	struct nta_node *yn;
 
-	if (found == 0)
+	if (z == 0)
 		return -1;
-	set_root(t, r);
-	n = N(t, found);
-	n->height = 0;
-	n->left = n->right = 0;
-	n->parent = t->spare;
-	t->spare = found;
+	/*
+	 * A node with two children takes its successor's extent, and the
+	 * successor (which has no left child) leaves the tree instead. Nothing
+	 * outside the tree refers to a node by index, so the move is free.
+	 */
+	y = z;
+	if (N(t, z)->left != 0 && N(t, z)->right != 0) {
+		for (y = N(t, z)->right; N(t, y)->left != 0; y = N(t, y)->left)
+			;
+		N(t, z)->start = N(t, y)->start;
+		N(t, z)->len_m1 = N(t, y)->len_m1;
+	}
+	yn = N(t, y);
+	c = yn->left != 0 ? yn->left : yn->right;
+	p = yn->parent;
+	replace_child(t, p, y, c);
+	retrace(t, p);
+	yn->height = 0;
+	yn->left = yn->right = 0;
+	yn->parent = t->spare;
+	t->spare = y;
 	t->count--;
 	return 0;
 }

@@ -211,6 +211,8 @@ struct nta_cache_ent {
 
 #define NTA_CACHE_BINS (NTA_CACHE_MAX_UNITS + 1)
 #define NTA_CACHE_CAP (NTA_CACHE_SIZE > 0 ? NTA_CACHE_SIZE : 1)
+/* Most units a cache holds: a thread never sits on more than this. */
+#define NTA_CACHE_UNITS_CAP ((uint64_t)NTA_CACHE_MAX_BYTES / NTA_UNIT)
 
 /*
  * A per-thread cache of freed buffers, binned by exact unit count. Only its
@@ -219,6 +221,7 @@ struct nta_cache_ent {
  *
  * Invariants:
  *   count = Σ over bins of the bin's list length <= NTA_CACHE_SIZE
+ *   units <= NTA_CACHE_UNITS_CAP
  *   every entry is on exactly one list: a bin's, or the spare list
  *   an entry in bin n is a cached block of exactly n units
  *   units = Σ n over cached entries
