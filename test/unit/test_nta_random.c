@@ -37,7 +37,7 @@
 #define MAX_REGIONS 256
 #define JUMBO_SIZE ((size_t)2 * 1024 * 1024 < NTA_REGION_MAX_BYTES ? \
 		(size_t)2 * 1024 * 1024 : (size_t)NTA_REGION_MAX_BYTES)
-#define LIVE_MAX 1000
+#define LIVE_MAX 500
 
 /*
  * Under ASan nta_verify() costs about 5 times more (0.9 ms with ~170
