@@ -593,6 +593,101 @@ fail:
 	return TEST_FAILED;
 }
 
+/*
+ * An external arena: memory given by the caller. Bad add_memory calls are
+ * refused with EINVAL (misaligned, too short, overlapping, wrong backing)
+ * and the memory that was added works and is never written by the arena
+ * outside the buffers (a canary after the added length stays intact).
+ */
+static int
+test_external_memory(void)
+{
+	struct nta_arena_config cfg = {
+		.name = "ext", .backing = NTA_BACKING_EXTERNAL, .region_size = REGION_SIZE,
+		.max_regions = 8, .flags = NTA_ARENA_F_QUIET,
+	};
+	struct nta_arena *a, *anon;
+	struct nta_stats st;
+	uint8_t *mem, *p[8];
+	size_t len = 2 * REGION_SIZE + 100;
+	unsigned int i;
+	int id;
+
+	mem = aligned_alloc(4096, 4 * REGION_SIZE);
+	TEST_ASSERT_NOT_NULL(mem, "oom");
+	memset(mem, 0xa5, 4 * REGION_SIZE);
+	a = nta_arena_create(&cfg);
+	anon = make_arena(NTA_ARENA_F_QUIET, 2, 0);
+	if (a == NULL || anon == NULL) {
+		printf("create: errno %d\n", nta_errno);
+		goto fail;
+	}
+	/* Nothing to allocate from yet. */
+	nta_errno = 0;
+	if (nta_alloc(a, 64) != NULL || nta_errno != ENOMEM) {
+		printf("alloc from an empty external arena: errno %d\n", nta_errno);
+		goto fail;
+	}
+#define REFUSE_ADD(ar, ad, l, e) do { nta_errno = 0; \
+	if (nta_arena_add_memory((ar), (ad), (l), UINT64_MAX) != -1 || nta_errno != (e)) { \
+		printf("add_memory(%p, %zu) errno %d want %d\n", (void *)(ad), (size_t)(l), \
+			nta_errno, (e)); goto fail; } } while (0)
+	REFUSE_ADD(a, NULL, len, EINVAL);
+	REFUSE_ADD(a, mem + 1, len, EINVAL);
+	REFUSE_ADD(a, mem, NTA_UNIT - 1, EINVAL);
+	REFUSE_ADD(anon, mem, len, EINVAL);
+	id = nta_arena_add_memory(a, mem, len, 0x100000);
+	if (id < 0) {
+		printf("add_memory: errno %d\n", nta_errno);
+		goto fail;
+	}
+	REFUSE_ADD(a, mem + REGION_SIZE, REGION_SIZE, EINVAL);
+#undef REFUSE_ADD
+	/* Cut into regions of at most the region size; the partial unit unused. */
+	nta_stats_get(a, &st);
+	if (st.bytes_total != len / NTA_UNIT * NTA_UNIT || st.regions != 3) {
+		printf("external: %" PRIu64 " bytes in %u regions (want %zu in 3)\n",
+			st.bytes_total, st.regions, len / NTA_UNIT * NTA_UNIT);
+		goto fail;
+	}
+	for (i = 0; i < 8; i++) {
+		p[i] = nta_alloc(a, 9000);
+		if (p[i] == NULL || p[i] < mem || p[i] + 9000 > mem + len) {
+			printf("alloc %u from external memory: %p errno %d\n", i, (void *)p[i],
+				nta_errno);
+			goto fail;
+		}
+		memset(p[i], i, 9000);
+	}
+	if (nta_iova(a, mem) != 0x100000 || nta_iova(a, p[3]) != 0x100000 +
+			(uint64_t)(p[3] - mem)) {
+		printf("iova of external memory\n");
+		goto fail;
+	}
+	for (i = 0; i < 8; i++)
+		if (nta_free(a, p[i]) != 0)
+			goto fail;
+	nta_cache_flush(a);
+	if (nta_verify(a) != 0)
+		goto fail;
+	nta_arena_destroy(a);
+	a = NULL;
+	/* Past the added length, and after destroy: untouched. */
+	for (i = len; i < 4 * REGION_SIZE; i++)
+		if (mem[i] != 0xa5) {
+			printf("byte %u after the external memory was written\n", i);
+			goto fail;
+		}
+	nta_arena_destroy(anon);
+	free(mem);
+	return TEST_SUCCESS;
+fail:
+	nta_arena_destroy(a);
+	nta_arena_destroy(anon);
+	free(mem);
+	return TEST_FAILED;
+}
+
 /* Log capture. */
 static unsigned int log_lines;
 static int log_level;
@@ -661,6 +756,7 @@ static const struct nta_test_case cases[] = {
 	{ "null_arena", test_null_arena },
 	{ "bad_config", test_bad_config },
 	{ "forged_desc", test_forged_desc },
+	{ "external_memory", test_external_memory },
 	{ "log_line", test_log_line },
 	{ NULL, NULL },
 };
