@@ -60,6 +60,8 @@ def main():
     ap.add_argument('--runs', type=int, default=5)
     ap.add_argument('--seconds', type=float, default=4.0, help='measured seconds per run')
     ap.add_argument('--warm', type=float, default=2.0, help='seconds before measuring')
+    ap.add_argument('--modes', default='cache,nocache',
+                    help='comma-separated: cache (default mbuf cache), nocache (--mbcache=0)')
     ap.add_argument('--testpmd', default=shutil.which('dpdk-testpmd') or 'dpdk-testpmd')
     a = ap.parse_args()
     if not os.path.isfile(a.driver):
@@ -67,11 +69,14 @@ def main():
     if a.runs < 1 or a.seconds <= 0 or a.warm < 0:
         ap.error('--runs >= 1, --seconds > 0, --warm >= 0')
     ops = a.ops.split(',')
+    modes = a.modes.split(',')
+    if not modes or any(m not in ('cache', 'nocache') for m in modes):
+        ap.error('--modes: cache and/or nocache')
     driver = os.path.abspath(a.driver)
     print('testpmd io, 2 x net_null, 1 forwarding core; Mpps medians of %d runs of %.1f s'
           % (a.runs, a.seconds))
     print('%-10s' % 'mbcache' + ''.join(' %11s' % o for o in ops) + ' %9s' % 'nta/best')
-    for nocache in (False, True):
+    for nocache in [m == 'nocache' for m in modes]:
         res = {o: [] for o in ops}
         for _ in range(a.runs):
             for o in ops:

@@ -289,8 +289,11 @@ nta_mp_enqueue(struct rte_mempool *mp, void * const *obj_table, unsigned int n)
 		return nta_shared_enqueue(p, obj_table, n);
 
 	nta_lc_enter(p, lc);
+	/* 'steal' first: its acquire orders the read of 'len' after it. */
+	if (unlikely(nta_lc_stolen(lc)))
+		return nta_enqueue_slow(p, lc, obj_table, n);
 	len = lc->len;
-	if (unlikely(nta_lc_stolen(lc) || len + n > p->lc_cap))
+	if (unlikely(len + n > p->lc_cap))
 		return nta_enqueue_slow(p, lc, obj_table, n);
 	nta_copy(&lc->objs[len], obj_table, n);
 	__atomic_store_n(&lc->len, len + n, __ATOMIC_RELAXED);
@@ -369,8 +372,10 @@ nta_mp_dequeue(struct rte_mempool *mp, void **obj_table, unsigned int n)
 	if (unlikely(id >= RTE_MAX_LCORE || (lc = p->lc[id]) == NULL))
 		return nta_shared_dequeue(p, obj_table, n);
 	nta_lc_enter(p, lc);
+	if (unlikely(nta_lc_stolen(lc)))
+		return nta_dequeue_slow(p, lc, id, obj_table, n);
 	len = lc->len;
-	if (unlikely(nta_lc_stolen(lc) || n > len))
+	if (unlikely(n > len))
 		return nta_dequeue_slow(p, lc, id, obj_table, n);
 	nta_copy(obj_table, &lc->objs[len - n], n);
 	__atomic_store_n(&lc->len, len - n, __ATOMIC_RELAXED);
