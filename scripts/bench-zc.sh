@@ -10,18 +10,34 @@
 # Rates are taken over 0.5 s windows; the best window and the median are
 # printed (the best one is the least disturbed by other load on the machine).
 #
-#   scripts/bench-zc.sh [SECONDS per point, default 4]
+#   scripts/bench-zc.sh [--rt] [--pmd-copy 0|1] [SECONDS per point, default 4]
 #
-# Environment: NTA_BUILD_DIR (build). Needs root and ~40 free hugepages.
+#   --rt           run both processes SCHED_FIFO (chrt -f 10): on a machine
+#                  busy with other work the numbers are otherwise the
+#                  scheduler's; takes both cores for the run (the kernel
+#                  keeps 5 % for others)
+#   --pmd-copy 0   net_null does not write the packets (copy=0): what a
+#                  consumer reads was never written by anyone (default 1)
+#
+# Environment: NTA_BUILD_DIR (build); NTA_BENCH_KEEP=1 keeps the logs (their
+# directory is printed). Needs root and ~40 free hugepages.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 bdir=${NTA_BUILD_DIR:-$top/build}
-secs=${1:-4}
-if [ "$secs" = -h ] || [ "$secs" = --help ]; then
-	sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//'
-	exit 0
-fi
+rt=() pmdcopy=1 secs=4
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h|--help) sed -n '4,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--rt) rt=(chrt -f 10) ;;
+	--pmd-copy)
+		[ "${2:-}" = 0 ] || [ "${2:-}" = 1 ] || { echo "bench-zc: --pmd-copy takes 0 or 1" >&2; exit 2; }
+		pmdcopy=$2
+		shift ;;
+	*) secs=$1 ;;
+	esac
+	shift
+done
 case $secs in
 ''|*[!0-9]*) echo "bench-zc: SECONDS must be a whole number, got '$secs'" >&2; exit 2 ;;
 esac
@@ -30,7 +46,7 @@ cons=$bdir/app/nta-consumer/nta-consumer
 [ -x "$fwd" ] && [ -x "$cons" ] || { echo "bench-zc: build first (ninja -C $bdir)" >&2; exit 1; }
 w=$(mktemp -d /tmp/nta-bench.XXXXXX)
 pids=()
-trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$w"' EXIT
+trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; [ -n "${NTA_BENCH_KEEP:-}" ] || rm -rf "$w"' EXIT
 
 field() { # FILE FIELD: value in the last stats line
 	grep -E '^nta-fwd: stats:' "$1" | tail -n 1 | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'
@@ -40,13 +56,13 @@ field() { # FILE FIELD: value in the last stats line
 point() {
 	local size=$1 mode=$2 log=$w/fwd-$1-$2.log extra=() v0 v1 c1 fp cp
 	[ "$mode" = copy ] && extra=(--copy)
-	"$fwd" -l 0 --in-memory --no-pci --file-prefix nta-bench-$$ --log-level=lib.eal:error \
-		--vdev "net_null0,size=$size,copy=1" --vdev "net_null1,size=$size,copy=1" -- \
+	${rt[@]+"${rt[@]}"} "$fwd" -l 0 --in-memory --no-pci --file-prefix nta-bench-$$ --log-level=lib.eal:error \
+		--vdev "net_null0,size=$size,copy=$pmdcopy" --vdev "net_null1,size=$size,copy=$pmdcopy" -- \
 		--socket "$w/s" --stats-ms 500 --max-inflight 1024 --when-full wait "${extra[@]}" >"$log" 2>&1 &
 	fp=$!
 	pids+=("$fp")
 	for _ in $(seq 1 100); do grep -q 'consumer socket' "$log" && break; sleep 0.1; done
-	"$cons" --socket "$w/s" --cpu 1 --busy --no-echo --quiet >"$w/cons.log" 2>&1 &
+	${rt[@]+"${rt[@]}"} "$cons" --socket "$w/s" --cpu 1 --busy --no-echo --quiet >"$w/cons.log" 2>&1 &
 	cp=$!
 	pids+=("$cp")
 	sleep "$secs"
@@ -69,7 +85,9 @@ point() {
 			}'
 }
 
-echo "bench-zc: forwarder core 0, consumer core 1 (busy), $secs s per point;" \
+[ -z "${NTA_BENCH_KEEP:-}" ] || echo "bench-zc: logs in $w"
+echo "bench-zc: forwarder core 0, consumer core 1 (busy), $secs s per point," \
+	"net_null copy=$pmdcopy${rt[*]:+, ${rt[*]}};" \
 	"load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-6s %22s %22s %14s\n' size 'zero-copy Mpps best/med' 'copy Mpps best/med' 'ratio best/med'
 for size in 64 1500; do
