@@ -328,6 +328,101 @@ test_cross_free_no_cache(void)
 	return run_cross(NTA_ARENA_F_NO_CACHE);
 }
 
+/*
+ * More threads over time than there are cache slots (NTA_MAX_THREADS), one
+ * after the other, each leaving buffers in its cache (no flush) and some
+ * allocated: every thread must still allocate and free correctly, and
+ * nta_cache_flush_all() must gather what the exited threads' caches hold.
+ */
+#define SEQ_THREADS (NTA_MAX_THREADS + 72)
+#define SEQ_BUFS 16
+
+struct seq_arg {
+	struct nta_arena *a;
+	uint8_t *kept[2];
+	int err;
+};
+
+static void *
+seq_main(void *arg)
+{
+	struct seq_arg *s = arg;
+	uint8_t *p[SEQ_BUFS];
+	unsigned int i;
+
+	for (i = 0; i < SEQ_BUFS; i++) {
+		p[i] = nta_alloc(s->a, 64 + i * 100);
+		if (p[i] == NULL) {
+			s->err = nta_errno;
+			return NULL;
+		}
+		memset(p[i], (int)i, 64 + i * 100);
+	}
+	/* Keep two, free the rest into this thread's cache, exit without a flush. */
+	s->kept[0] = p[0];
+	s->kept[1] = p[SEQ_BUFS - 1];
+	for (i = 1; i < SEQ_BUFS - 1; i++)
+		if (nta_free(s->a, p[i]) != 0) {
+			s->err = nta_errno;
+			return NULL;
+		}
+	return NULL;
+}
+
+static int
+test_many_threads(void)
+{
+	struct nta_arena_config cfg = {
+		.name = "seq", .region_size = 256 * 1024, .initial_regions = 1,
+		.max_regions = 64, .flags = NTA_ARENA_F_QUIET,
+	};
+	static struct seq_arg args[SEQ_THREADS];
+	struct nta_stats st;
+	struct nta_arena *a;
+	pthread_t th;
+	unsigned int i;
+	int v;
+
+	a = nta_arena_create(&cfg);
+	TEST_ASSERT_NOT_NULL(a, "create: errno %d", nta_errno);
+	for (i = 0; i < SEQ_THREADS; i++) {
+		args[i].a = a;
+		args[i].err = 0;
+		if (pthread_create(&th, NULL, seq_main, &args[i]) != 0 ||
+				pthread_join(th, NULL) != 0) {
+			nta_arena_destroy(a);
+			TEST_ASSERT(0, "thread %u: pthread_create/join failed", i);
+		}
+		if (args[i].err != 0) {
+			nta_arena_destroy(a);
+			TEST_ASSERT(0, "thread %u of %u: errno %d", i, SEQ_THREADS, args[i].err);
+		}
+	}
+	v = nta_verify(a);
+	nta_stats_get(a, &st);
+	if (v != 0 || st.buffers_used != 2 * SEQ_THREADS) {
+		printf("after %u threads: verify %d, %" PRIu64 " buffers used (want %u)\n",
+			SEQ_THREADS, v, st.buffers_used, 2 * SEQ_THREADS);
+		nta_arena_destroy(a);
+		return TEST_FAILED;
+	}
+	for (i = 0; i < SEQ_THREADS; i++)
+		if (nta_free(a, args[i].kept[0]) != 0 || nta_free(a, args[i].kept[1]) != 0) {
+			printf("free of thread %u's buffer: errno %d\n", i, nta_errno);
+			nta_arena_destroy(a);
+			return TEST_FAILED;
+		}
+	nta_cache_flush_all(a);
+	v = nta_verify(a);
+	nta_stats_get(a, &st);
+	nta_arena_destroy(a);
+	TEST_ASSERT_EQUAL(v, 0, "verify after flush_all");
+	TEST_ASSERT_EQUAL(st.bytes_used, 0, "bytes used");
+	TEST_ASSERT_EQUAL(st.bytes_cached, 0, "bytes still cached after nta_cache_flush_all");
+	TEST_ASSERT_EQUAL(st.free_extents, st.regions, "free extents");
+	return TEST_SUCCESS;
+}
+
 static int
 setup(void)
 {
@@ -339,6 +434,7 @@ setup(void)
 static const struct nta_test_case cases[] = {
 	{ "cross_free", test_cross_free },
 	{ "cross_free_no_cache", test_cross_free_no_cache },
+	{ "many_threads", test_many_threads },
 	{ NULL, NULL },
 };
 
