@@ -575,6 +575,11 @@ main(int argc, char **argv)
 			}
 			goto tick;
 		}
+		/* The packets were just written by another core: ask for all of
+		 * their first lines at once rather than wait for each in turn.
+		 */
+		for (i = 0; i < n; i++)
+			__builtin_prefetch(nta_consumer_ptr(c, &d[i]));
 		for (i = 0; i < n; i++) {
 			const uint8_t *p = nta_consumer_ptr(c, &d[i]);
 			struct pkt_info pi;

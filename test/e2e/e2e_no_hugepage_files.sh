@@ -21,12 +21,16 @@ n=$(grep -c 'nta-fwd-.*(deleted)' "/proc/$FWD_PID/maps" || true)
 grep -q 'nta-fwd-.*(deleted)' "/proc/$CONS_PID/maps" || fail "consumer does not map the arena files"
 ok "running: $n hugepage mappings, no file name left in /dev/hugepages"
 
-# 2. consumer killed, then forwarder stopped cleanly
+# 2. consumer killed, then forwarder stopped cleanly by SIGTERM
 kill -9 "$CONS_PID"
 wait_for 10 "detach" fwd_is attached 0
-stop_fwd
+kill -TERM "$FWD_PID"
+rc=0
+wait "$FWD_PID" || rc=$?
+[ "$rc" = 0 ] || fail "forwarder exit status $rc after SIGTERM"
+grep -q '^nta-fwd: final:' "$FWD_LOG" || fail "no final stats after SIGTERM"
 [ -z "$(hp_files "$FWD_PID")" ] || fail "files after clean exit: $(hp_files "$FWD_PID")"
-ok "consumer SIGKILL + forwarder clean exit: no file left"
+ok "consumer SIGKILL + forwarder SIGTERM (clean exit, final stats): no file left"
 
 # 3. forwarder killed with a consumer attached
 free0=$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)
