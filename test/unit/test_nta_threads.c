@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,6 +424,122 @@ test_many_threads(void)
 	return TEST_SUCCESS;
 }
 
+/*
+ * Two threads free the same buffers at the same time (a racing double
+ * free): each buffer must be freed exactly once, the other call refused
+ * (EALREADY, or EINVAL once the buffer merged into an extent it does not
+ * start), and the arena must stay sound.
+ */
+#define RACE_BUFS 5000
+
+struct race_arg {
+	struct nta_arena *a;
+	uint8_t **p;
+	pthread_barrier_t *bar;
+	atomic_uint *arrived;
+	uint64_t ok, refused, bad_errno;
+};
+
+static void *
+race_main(void *arg)
+{
+	struct race_arg *r = arg;
+	unsigned int i, k;
+
+	pthread_barrier_wait(r->bar);
+	for (i = 0; i < RACE_BUFS; i++) {
+		/*
+		 * Both free buffer i, then wait for each other (lockstep), so
+		 * that the two calls on each buffer really overlap even on a
+		 * busy machine.
+		 */
+		k = i;
+		if (nta_free(r->a, r->p[k]) == 0)
+			r->ok++;
+		else if (nta_errno == EALREADY || nta_errno == EINVAL)
+			r->refused++;
+		else
+			r->bad_errno++;
+		atomic_fetch_add(r->arrived, 1);
+		while (atomic_load(r->arrived) < 2 * (i + 1))
+			sched_yield();
+	}
+	nta_cache_flush(r->a);
+	return NULL;
+}
+
+static int
+run_race(unsigned int flags)
+{
+	struct nta_arena_config cfg = {
+		.name = "race", .region_size = 256 * 1024, .initial_regions = 1,
+		.max_regions = 64, .flags = flags | NTA_ARENA_F_QUIET,
+	};
+	static uint8_t *p[RACE_BUFS];
+	struct race_arg r[2];
+	pthread_barrier_t bar;
+	atomic_uint arrived;
+	struct nta_stats st;
+	struct nta_arena *a;
+	pthread_t th[2];
+	unsigned int i, round;
+	int v;
+
+	a = nta_arena_create(&cfg);
+	TEST_ASSERT_NOT_NULL(a, "create: errno %d", nta_errno);
+	for (round = 0; round < 5; round++) {
+		for (i = 0; i < RACE_BUFS; i++) {
+			p[i] = nta_alloc(a, 32 + (i * 37) % 600);
+			if (p[i] == NULL) {
+				nta_arena_destroy(a);
+				TEST_ASSERT(0, "alloc: errno %d", nta_errno);
+			}
+		}
+		pthread_barrier_init(&bar, NULL, 2);
+		atomic_store(&arrived, 0);
+		for (i = 0; i < 2; i++) {
+			memset(&r[i], 0, sizeof(r[i]));
+			r[i].a = a;
+			r[i].p = p;
+			r[i].bar = &bar;
+			r[i].arrived = &arrived;
+			pthread_create(&th[i], NULL, race_main, &r[i]);
+		}
+		for (i = 0; i < 2; i++)
+			pthread_join(th[i], NULL);
+		pthread_barrier_destroy(&bar);
+		nta_cache_flush_all(a);
+		v = nta_verify(a);
+		nta_stats_get(a, &st);
+		if (r[0].ok + r[1].ok != RACE_BUFS || r[0].bad_errno + r[1].bad_errno != 0 ||
+				v != 0 || st.bytes_used != 0 || st.buffers_used != 0) {
+			printf("round %u: frees accepted %" PRIu64 " + %" PRIu64 " (want %u in all)"
+				", refused %" PRIu64 " + %" PRIu64 ", bad errno %" PRIu64 ", verify %d,"
+				" used %" PRIu64 " B in %" PRIu64 " buffers\n", round, r[0].ok, r[1].ok,
+				RACE_BUFS, r[0].refused, r[1].refused,
+				r[0].bad_errno + r[1].bad_errno, v, st.bytes_used, st.buffers_used);
+			nta_arena_destroy(a);
+			return TEST_FAILED;
+		}
+	}
+	printf("  last round: thread 0 freed %" PRIu64 ", thread 1 freed %" PRIu64 "\n",
+		r[0].ok, r[1].ok);
+	nta_arena_destroy(a);
+	return TEST_SUCCESS;
+}
+
+static int
+test_racing_double_free(void)
+{
+	return run_race(0);
+}
+
+static int
+test_racing_double_free_no_cache(void)
+{
+	return run_race(NTA_ARENA_F_NO_CACHE);
+}
+
 static int
 setup(void)
 {
@@ -435,6 +552,8 @@ static const struct nta_test_case cases[] = {
 	{ "cross_free", test_cross_free },
 	{ "cross_free_no_cache", test_cross_free_no_cache },
 	{ "many_threads", test_many_threads },
+	{ "racing_double_free", test_racing_double_free },
+	{ "racing_double_free_no_cache", test_racing_double_free_no_cache },
 	{ NULL, NULL },
 };
 
