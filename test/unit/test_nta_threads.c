@@ -428,7 +428,9 @@ test_many_threads(void)
  * Two threads free the same buffers at the same time (a racing double
  * free): each buffer must be freed exactly once, the other call refused
  * (EALREADY, or EINVAL once the buffer merged into an extent it does not
- * start), and the arena must stay sound.
+ * start), and the arena must stay sound. nta.h promises that a refused free
+ * leaves the arena unchanged; if both calls succeed, the buffer goes into
+ * two caches and then twice into the tree, and nta_verify() reports it.
  */
 #define RACE_BUFS 5000
 
