@@ -530,6 +530,94 @@ fail:
 	return TEST_FAILED;
 }
 
+/*
+ * Three arenas used in turn from one thread, caches on: a buffer of one is
+ * refused by the others (EFAULT) and nothing leaks between their caches.
+ * The middle arena is destroyed and created again halfway (its thread
+ * cache must not survive into the new arena).
+ */
+static int
+test_three_arenas(void)
+{
+	struct nta_arena_config cfg = {
+		.name = "multi", .region_size = REGION_SIZE, .initial_regions = 1,
+		.max_regions = 16, .flags = NTA_ARENA_F_QUIET,
+	};
+	struct nta_arena *a[3] = { NULL, NULL, NULL };
+	static uint8_t *p[3][128];
+	static size_t sz[3][128];
+	struct nta_stats st;
+	struct nta_rng rng;
+	unsigned int i = 0, k, j, o;
+	int rc = TEST_FAILED;
+
+	nta_rng_seed(&rng, seed + 4);
+	memset(p, 0, sizeof(p));
+	for (j = 0; j < 3; j++)
+		if ((a[j] = nta_arena_create(&cfg)) == NULL)
+			goto out;
+	for (i = 0; i < 200000; i++) {
+		if (i == 100000) {
+			/* Free the middle arena's buffers, destroy it, make a new one. */
+			for (k = 0; k < 128; k++)
+				if (p[1][k] != NULL && nta_free(a[1], p[1][k]) != 0)
+					goto out;
+			memset(p[1], 0, sizeof(p[1]));
+			nta_arena_destroy(a[1]);
+			if ((a[1] = nta_arena_create(&cfg)) == NULL)
+				goto out;
+		}
+		j = nta_rng_below(&rng, 3);
+		k = nta_rng_below(&rng, 128);
+		if (p[j][k] == NULL) {
+			sz[j][k] = nta_rng_range(&rng, 1, 4000);
+			p[j][k] = nta_alloc(a[j], sz[j][k]);
+			if (p[j][k] == NULL)
+				goto out;
+			nta_test_fill(p[j][k], sz[j][k], j * 1000 + k);
+			continue;
+		}
+		if (nta_test_check(p[j][k], sz[j][k], j * 1000 + k) != sz[j][k]) {
+			printf("arena %u buffer %u corrupted\n", j, k);
+			goto out;
+		}
+		o = (j + 1 + nta_rng_below(&rng, 2)) % 3;
+		nta_errno = 0;
+		if (nta_free(a[o], p[j][k]) != -1 || nta_errno != EFAULT) {
+			printf("arena %u accepted (or misreported, errno %d) arena %u's buffer\n",
+				o, nta_errno, j);
+			goto out;
+		}
+		if (nta_free(a[j], p[j][k]) != 0)
+			goto out;
+		p[j][k] = NULL;
+		if (i % 5000 == 0 && (nta_verify(a[0]) != 0 || nta_verify(a[1]) != 0 ||
+				nta_verify(a[2]) != 0)) {
+			printf("verify failed at op %u\n", i);
+			goto out;
+		}
+	}
+	for (j = 0; j < 3; j++) {
+		for (k = 0; k < 128; k++)
+			if (p[j][k] != NULL && nta_free(a[j], p[j][k]) != 0)
+				goto out;
+		nta_cache_flush(a[j]);
+		if (nta_verify(a[j]) != 0 || nta_stats_get(a[j], &st) != 0 ||
+				st.bytes_used != 0 || st.bytes_cached != 0 ||
+				st.free_extents != st.regions) {
+			printf("arena %u not empty at the end\n", j);
+			goto out;
+		}
+	}
+	rc = TEST_SUCCESS;
+out:
+	if (rc != TEST_SUCCESS)
+		printf("three arenas failed at op %u: errno %d\n", i, nta_errno);
+	for (j = 0; j < 3; j++)
+		nta_arena_destroy(a[j]);
+	return rc;
+}
+
 static int
 parse_opt(int argc, char **argv, int *i)
 {
@@ -565,6 +653,7 @@ static const struct nta_test_case cases[] = {
 	{ "random_no_cache", test_random_no_cache },
 	{ "single_region_merge", test_single_region_merge },
 	{ "wide_region", test_wide_region },
+	{ "three_arenas", test_three_arenas },
 	{ NULL, NULL },
 };
 
