@@ -125,8 +125,8 @@ nta_thread_slot(void)
 /*
  * The used map has one byte per unit, not one bit: a byte is the smallest
  * thing two threads can write side by side without an atomic read-modify-
- * write, and the fast path then costs a load and a store instead of two
- * locked instructions (24 -> 15 ns per alloc+free pair, see the commit).
+ * write: allocation marks a byte with a plain store, and only free needs an
+ * atomic exchange (to catch two threads freeing one buffer at once).
  */
 static inline bool
 used_test(const struct nta_region *r, uint64_t u)
@@ -141,17 +141,13 @@ used_set(struct nta_region *r, uint64_t u)
 }
 
 /*
- * Clear the used mark of u; true if it was set. Two threads freeing the same
- * buffer at the same instant may both succeed (as with any allocator, that is
- * a race in the caller); every other double free is caught.
+ * Clear the used mark of u; true if it was set. An exchange, so that of two
+ * threads freeing the same buffer at the same instant exactly one wins.
  */
 static inline bool
 used_take(struct nta_region *r, uint64_t u)
 {
-	if (__atomic_load_n(&r->used[u], __ATOMIC_RELAXED) == 0)
-		return false;
-	__atomic_store_n(&r->used[u], 0, __ATOMIC_RELAXED);
-	return true;
+	return __atomic_exchange_n(&r->used[u], 0, __ATOMIC_RELAXED) != 0;
 }
 
 /* Units of the block that starts at u. */
