@@ -377,6 +377,11 @@ session_start(struct fwd *f, int conn)
 		fds[n++] = f->copy_region.ro_fd;
 	}
 	f->ring_file_size = nta_share_ring_file_size(f->ring_size);
+	/* Ring addresses now, while the header is still ours alone: the
+	 * consumer could rewrite its offsets once it has the fd.
+	 */
+	for (i = 0; i < NTA_SHARE_RING_COUNT; i++)
+		f->ring[i] = nta_share_ring_get(base, i);
 	if (nta_share_serve_handshake(conn, 0, f->ring_size, f->max_inflight,
 			ring_fd, f->ring_file_size, msg, fds, n) < 0) {
 		fprintf(stderr, "nta-fwd: handshake failed: %s\n", strerror(errno));
@@ -388,8 +393,6 @@ session_start(struct fwd *f, int conn)
 	}
 	close(ring_fd);
 	f->ring_base = base;
-	for (i = 0; i < NTA_SHARE_RING_COUNT; i++)
-		f->ring[i] = nta_share_ring_get(base, i);
 	f->conn_fd = conn;
 	f->attached = 1;
 	f->st.consumers++;

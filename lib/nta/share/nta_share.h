@@ -116,7 +116,14 @@ struct nta_share_ring_hdr {
 /** Bytes of a ring file with rings of ring_size entries. */
 size_t nta_share_ring_file_size(uint32_t ring_size);
 
-/** Ring id of a ring file mapped at base. */
+/**
+ * Ring id of a ring file mapped at base. It reads the ring's offset from the
+ * header, which the peer can write: a server calls it before it hands the
+ * ring file to a consumer and keeps the result. Every index into a ring is
+ * masked with its size, so a peer that rewrites prod or cons can make a
+ * ring look full or empty, or replay stale entries, but never make the other
+ * side access memory outside the ring.
+ */
 static inline struct nta_share_ring *
 nta_share_ring_get(void *base, enum nta_share_ring_id id)
 {
