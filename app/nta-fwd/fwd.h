@@ -67,7 +67,7 @@ struct fwd_stats {
 	uint64_t refused_region, refused_range, refused_not_held, refused_dup;
 	uint64_t refused_stale, refused_verdict, refused_tx;
 	uint64_t copied_bytes;
-	uint64_t reclaimed, consumers, consumers_refused;
+	uint64_t reclaimed, consumers, consumers_refused, protocol_errors;
 };
 
 struct fwd {
@@ -105,7 +105,8 @@ struct fwd {
 	void *ring_base;
 	size_t ring_file_size;
 	uint32_t ring_size;
-	struct nta_share_ring *ring[NTA_SHARE_RING_COUNT];
+	struct nta_share_ring_end end[NTA_SHARE_RING_COUNT]; /* our indices, private */
+	int corrupt;             /* the consumer wrote impossible ring indices */
 
 	/* lent packets */
 	struct fwd_slot *slot;

@@ -381,7 +381,9 @@ session_start(struct fwd *f, int conn)
 	 * consumer could rewrite its offsets once it has the fd.
 	 */
 	for (i = 0; i < NTA_SHARE_RING_COUNT; i++)
-		f->ring[i] = nta_share_ring_get(base, i);
+		nta_share_ring_end_init(&f->end[i], nta_share_ring_get(base, i), f->ring_size,
+				i == NTA_SHARE_RING_RX || i == NTA_SHARE_RING_COMPL);
+	f->corrupt = 0;
 	if (nta_share_serve_handshake(conn, 0, f->ring_size, f->max_inflight,
 			ring_fd, f->ring_file_size, msg, fds, n) < 0) {
 		fprintf(stderr, "nta-fwd: handshake failed: %s\n", strerror(errno));
@@ -485,7 +487,7 @@ lend_burst(struct fwd *f, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 	struct nta_share_desc d[FWD_BURST];
 	uint32_t idx[FWD_BURST];
 	uint16_t i, k = 0;
-	unsigned int q;
+	int q;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -533,9 +535,13 @@ lend_burst(struct fwd *f, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 					m->data_len, (void *)data,
 					region_by_id(f, rid)->base);
 	}
-	q = nta_share_ring_enqueue(f->ring[NTA_SHARE_RING_RX], f->ring_size, d, k);
-	f->st.to_consumer += q;
-	for (i = q; i < k; i++) { /* the consumer's ring is full (or lied): take back */
+	q = nta_share_ring_end_enqueue(&f->end[NTA_SHARE_RING_RX], d, k);
+	if (q < 0) {
+		f->corrupt = 1;
+		q = 0;
+	}
+	f->st.to_consumer += (uint64_t)q;
+	for (i = (uint16_t)q; i < k; i++) { /* the consumer's ring is full: take back */
 		struct fwd_slot *s = &f->slot[idx[i]];
 
 		rte_pktmbuf_free(s->m);
@@ -556,9 +562,13 @@ verdicts_poll(struct fwd *f)
 	struct rte_mbuf *out[2][64];
 	struct nta_share_desc d[64];
 	uint16_t nout[2] = { 0, 0 };
-	unsigned int n, i;
+	int n, i;
 
-	n = nta_share_ring_dequeue(f->ring[NTA_SHARE_RING_VERDICT], f->ring_size, d, 64);
+	n = nta_share_ring_end_dequeue(&f->end[NTA_SHARE_RING_VERDICT], d, 64);
+	if (n < 0) {
+		f->corrupt = 1;
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		const struct nta_share_desc *v = &d[i];
 		const struct fwd_region *r = region_by_id(f, v->region);
@@ -628,10 +638,14 @@ tx_done(void *addr, void *opaque)
 	(void)addr;
 	f->tx_busy[unit / 64] &= ~(1ull << (unit % 64));
 	/* The ring has room: admission counted this buffer (tx_poll). */
-	if (f->attached &&
-			nta_share_ring_enqueue(f->ring[NTA_SHARE_RING_COMPL], f->ring_size,
-				&ts->d, 1) == 1)
-		f->st.completions++;
+	if (f->attached && !f->corrupt) {
+		int r = nta_share_ring_end_enqueue(&f->end[NTA_SHARE_RING_COMPL], &ts->d, 1);
+
+		if (r == 1)
+			f->st.completions++;
+		else if (r < 0)
+			f->corrupt = 1;
+	}
 	ts->in_use = 0;
 	f->tx_free[f->n_tx_free++] = ts->index;
 }
@@ -643,18 +657,27 @@ tx_poll(struct fwd *f)
 	struct rte_mbuf *out[2][64];
 	struct nta_share_desc d[64];
 	uint16_t nout[2] = { 0, 0 };
-	uint32_t used, room, want, compl;
-	unsigned int n, i;
+	uint32_t used, room, want;
+	int64_t compl;
+	int n, i;
 
 	/* Take only what can be completed: the COMPL ring never overflows. */
-	compl = nta_share_ring_count(f->ring[NTA_SHARE_RING_COMPL], f->ring_size);
-	used = tx_inflight(f) + compl;
+	compl = nta_share_ring_end_used(&f->end[NTA_SHARE_RING_COMPL]);
+	if (compl < 0) {
+		f->corrupt = 1;
+		return;
+	}
+	used = tx_inflight(f) + (uint32_t)compl;
 	room = f->ring_size > used ? f->ring_size - used : 0;
 	want = RTE_MIN(room, f->n_tx_free);
 	want = RTE_MIN(want, 64u);
 	if (want == 0)
 		return;
-	n = nta_share_ring_dequeue(f->ring[NTA_SHARE_RING_TX], f->ring_size, d, want);
+	n = nta_share_ring_end_dequeue(&f->end[NTA_SHARE_RING_TX], d, want);
+	if (n < 0) {
+		f->corrupt = 1;
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		const struct nta_share_desc *v = &d[i];
 		const struct fwd_region *r = &f->tx_region;
@@ -686,7 +709,8 @@ tx_poll(struct fwd *f)
 			struct nta_share_desc c = *v;
 
 			c.flags |= NTA_SHARE_F_TX_FAILED;
-			nta_share_ring_enqueue(f->ring[NTA_SHARE_RING_COMPL], f->ring_size, &c, 1);
+			if (nta_share_ring_end_enqueue(&f->end[NTA_SHARE_RING_COMPL], &c, 1) < 0)
+				f->corrupt = 1;
 			f->st.dropped_tx++;
 			continue;
 		}
@@ -752,8 +776,9 @@ print_final(struct fwd *f)
 		s->refused_region, s->refused_range, s->refused_not_held, s->refused_dup,
 		s->refused_stale, s->refused_verdict, s->refused_tx);
 	printf("nta-fwd: final: consumers=%" PRIu64 " consumers_refused=%" PRIu64
-		" reclaimed=%" PRIu64 " rx_bytes=%" PRIu64 "\n",
-		s->consumers, s->consumers_refused, s->reclaimed, s->rx_bytes);
+		" protocol_errors=%" PRIu64 " reclaimed=%" PRIu64 " rx_bytes=%" PRIu64 "\n",
+		s->consumers, s->consumers_refused, s->protocol_errors, s->reclaimed,
+		s->rx_bytes);
 	fflush(stdout);
 }
 
@@ -783,6 +808,13 @@ fwd_loop(struct fwd *f)
 		if (f->attached) {
 			verdicts_poll(f);
 			tx_poll(f);
+			if (f->corrupt) {
+				/* Impossible ring indices: the consumer broke the
+				 * protocol. Take everything back and let it go.
+				 */
+				f->st.protocol_errors++;
+				session_end(f, "ring indices corrupted");
+			}
 		}
 		for (p = 0; p < 2; p++) {
 			uint16_t n, i;

@@ -10,7 +10,11 @@
  * checks that a receive region cannot be made writable. It prints what the
  * forwarder must have refused; the test compares with the forwarder's counts.
  *
- *   nta-e2e-forge SOCKET PACKETS K
+ *   nta-e2e-forge SOCKET PACKETS K [scribble]
+ *
+ * With "scribble", once every packet is handled it also writes garbage into
+ * the ring file (ring offsets in the header, every ring's indices): the
+ * forwarder must survive it.
  */
 
 #include <errno.h>
@@ -50,6 +54,44 @@ region_size(const struct nta_consumer *c, uint32_t id, size_t *size, int *writab
 	return -1;
 }
 
+/* Find our mapping of the ring file and write garbage into it. */
+static int
+scribble(void)
+{
+	char line[512];
+	unsigned long lo, hi;
+	FILE *m = fopen("/proc/self/maps", "r");
+	uint8_t *base = NULL;
+	struct nta_share_ring_hdr *h;
+	unsigned int i;
+
+	while (m != NULL && fgets(line, sizeof(line), m) != NULL)
+		if (strstr(line, "memfd:nta-rings") != NULL &&
+				sscanf(line, "%lx-%lx", &lo, &hi) == 2) {
+			base = (uint8_t *)lo;
+			break;
+		}
+	if (m != NULL)
+		fclose(m);
+	if (base == NULL) {
+		fprintf(stderr, "forge: FAIL: ring file mapping not found\n");
+		return 1;
+	}
+	h = (struct nta_share_ring_hdr *)base;
+	for (i = 0; i < NTA_SHARE_RING_COUNT; i++) {
+		struct nta_share_ring *r = nta_share_ring_get(base, i);
+
+		r->prod += 0x7fff1234u * (i + 1);
+		r->cons -= 0x00abcdefu * (i + 3);
+		h->ring_off[i] = 0xdeadbeef000ull + i;
+	}
+	h->ring_size = 3;
+	h->cons_sleeping = 1;
+	printf("forge: scribbled over the ring file\n");
+	fflush(stdout);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -62,8 +104,8 @@ main(int argc, char **argv)
 	unsigned int i, n, tries, compl = 0;
 	uint8_t *p;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: %s SOCKET PACKETS K\n", argv[0]);
+	if (argc != 4 && !(argc == 5 && strcmp(argv[4], "scribble") == 0)) {
+		fprintf(stderr, "usage: %s SOCKET PACKETS K [scribble]\n", argv[0]);
 		return 2;
 	}
 	want = strtoul(argv[2], NULL, 0);
@@ -184,6 +226,8 @@ main(int argc, char **argv)
 			ref_region, ref_range, ref_not_held, ref_dup, ref_stale, ref_verdict,
 			ref_tx);
 	fflush(stdout);
+	if (argc == 5 && scribble() != 0)
+		return 1;
 	/* Stay attached until told to go, so the test sees a live session. */
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

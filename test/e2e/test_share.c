@@ -72,6 +72,33 @@ test_ring(void)
 	r->prod = r->cons + 100000;
 	CHECK(nta_share_ring_dequeue(r, 4, out, 8) == 4);
 	CHECK(nta_share_ring_count(r, 4) == 4);
+	/* The untrusting end keeps its own index: a peer that rewrites it
+	 * changes nothing, one that claims the impossible is caught.
+	 */
+	{
+		struct nta_share_ring_end pe, ce;
+		struct nta_share_ring *v = nta_share_ring_get(base, NTA_SHARE_RING_VERDICT);
+
+		nta_share_ring_end_init(&pe, r, 4, 1);
+		nta_share_ring_end_init(&ce, v, 4, 0);
+		r->prod = r->cons = 7;
+		nta_share_ring_end_init(&pe, r, 4, 1);
+		CHECK(nta_share_ring_end_enqueue(&pe, in, 3) == 3);
+		r->prod = 12345;                       /* peer overwrites our index */
+		CHECK(nta_share_ring_end_enqueue(&pe, in, 3) == 1);
+		CHECK(r->prod == 11);                  /* ours again */
+		CHECK(nta_share_ring_end_used(&pe) == 4);
+		r->cons = 7 - 1;                       /* more than a ring in use */
+		CHECK(nta_share_ring_end_enqueue(&pe, in, 1) == -1);
+		CHECK(nta_share_ring_end_used(&pe) == -1);
+		v->prod = v->cons + 2;
+		CHECK(nta_share_ring_end_dequeue(&ce, out, 8) == 2);
+		v->cons = 999;                         /* peer overwrites our index */
+		v->prod = ce.own + 1;
+		CHECK(nta_share_ring_end_dequeue(&ce, out, 8) == 1);
+		v->prod = ce.own + 5;                  /* more than the ring holds */
+		CHECK(nta_share_ring_end_dequeue(&ce, out, 8) == -1);
+	}
 	/* Bad sizes. */
 	CHECK(nta_share_ring_file_create(3, &base) < 0 && errno == EINVAL);
 	CHECK(nta_share_ring_file_create(1 << 20, &base) < 0 && errno == EINVAL);

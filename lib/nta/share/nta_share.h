@@ -26,9 +26,10 @@
  *       NTA_SHARE_RING_COMPL   server -> consumer   transmit buffers given back
  *
  * - Trust: the server never trusts what the consumer writes. Every index and
- *   every descriptor read from shared memory is copied once and then checked
- *   (nta_share_ring_*_peer() clamp indices); a bad one is refused and
- *   counted.
+ *   every descriptor read from shared memory is copied once and then checked;
+ *   the server keeps its own ring indices in private memory
+ *   (struct nta_share_ring_end) and treats an impossible peer index as a
+ *   protocol violation; a bad descriptor is refused and counted.
  *
  * This header has no DPDK dependency. Functions return -1 (or NULL) and set
  * errno on error, as documented per function.
@@ -194,6 +195,86 @@ nta_share_ring_count(const struct nta_share_ring *r, uint32_t size)
 		__atomic_load_n(&r->cons, __ATOMIC_ACQUIRE);
 
 	return c > size ? size : c;
+}
+
+/**
+ * One end of a ring, for the side that does not trust the other: it keeps
+ * its own index in private memory (the peer can overwrite the shared copy,
+ * never this one) and reads the peer's index once per call.
+ */
+struct nta_share_ring_end {
+	struct nta_share_ring *r;
+	uint32_t size;
+	uint32_t own;   /**< prod of a producer end, cons of a consumer end */
+};
+
+/** Start using ring r (of size entries) from one end. */
+static inline void
+nta_share_ring_end_init(struct nta_share_ring_end *e, struct nta_share_ring *r,
+		uint32_t size, int producer)
+{
+	e->r = r;
+	e->size = size;
+	e->own = producer ? r->prod : r->cons;
+}
+
+/**
+ * Producer end: enqueue up to n descriptors.
+ *
+ * @return Number enqueued, or -1 when the peer's index is impossible (more
+ *   entries in the ring than it holds): the peer corrupted the ring.
+ */
+static inline int
+nta_share_ring_end_enqueue(struct nta_share_ring_end *e, const struct nta_share_desc *d,
+		unsigned int n)
+{
+	uint32_t used = e->own - __atomic_load_n(&e->r->cons, __ATOMIC_ACQUIRE);
+	unsigned int i;
+
+	if (used > e->size)
+		return -1;
+	if (n > e->size - used)
+		n = e->size - used;
+	for (i = 0; i < n; i++)
+		e->r->d[(e->own + i) & (e->size - 1)] = d[i];
+	e->own += n;
+	__atomic_store_n(&e->r->prod, e->own, __ATOMIC_RELEASE);
+	return (int)n;
+}
+
+/**
+ * Consumer end: dequeue up to n descriptors into private memory d.
+ *
+ * @return Number dequeued, or -1 when the peer's index is impossible.
+ */
+static inline int
+nta_share_ring_end_dequeue(struct nta_share_ring_end *e, struct nta_share_desc *d,
+		unsigned int n)
+{
+	uint32_t avail = __atomic_load_n(&e->r->prod, __ATOMIC_ACQUIRE) - e->own;
+	unsigned int i;
+
+	if (avail > e->size)
+		return -1;
+	if (n > avail)
+		n = avail;
+	for (i = 0; i < n; i++)
+		d[i] = e->r->d[(e->own + i) & (e->size - 1)];
+	e->own += n;
+	__atomic_store_n(&e->r->cons, e->own, __ATOMIC_RELEASE);
+	return (int)n;
+}
+
+/**
+ * Entries in the ring seen from a producer end, or -1 when the peer's
+ * index is impossible.
+ */
+static inline int64_t
+nta_share_ring_end_used(const struct nta_share_ring_end *e)
+{
+	uint32_t used = e->own - __atomic_load_n(&e->r->cons, __ATOMIC_ACQUIRE);
+
+	return used > e->size ? -1 : (int64_t)used;
 }
 
 /* ---- Handshake messages (SOCK_SEQPACKET) ---- */
