@@ -89,7 +89,10 @@ struct nta_arena_config {
 	size_t region_size;
 	/** Ordinary regions created at once (1; 0 for an external arena). */
 	unsigned int initial_regions;
-	/** Ordinary regions the arena may grow to (64). */
+	/**
+	 * Ordinary regions the arena may grow to (64); with a jumbo region at
+	 * most NTA_MAX_REGIONS - 1, else NTA_MAX_REGIONS.
+	 */
 	unsigned int max_regions;
 	/**
 	 * Bytes of the one contiguous jumbo region, for buffers larger than an
@@ -128,6 +131,7 @@ struct nta_region_info {
 	uint64_t iova;          /**< IO address of base, or UINT64_MAX. */
 	int fd;                 /**< Backing file descriptor, or -1. */
 	char path[256];         /**< Backing file path, or "". */
+	size_t page_size;       /**< Page size of the mapping; 0 for caller memory. */
 };
 
 /** Arena statistics; a snapshot, exact when no other thread works. */
@@ -162,8 +166,8 @@ struct nta_stats {
  * @return
  *   The arena, or NULL with nta_errno set:
  *   - EINVAL: a setting out of range (region_size not a multiple of the
- *     unit or page size, or above NTA_REGION_MAX_BYTES, max_regions above
- *     NTA_MAX_REGIONS, jumbo_size too large, unknown backing or flag).
+ *     unit or page size, or above NTA_REGION_MAX_BYTES, max_regions plus the
+ *     jumbo region above NTA_MAX_REGIONS, jumbo_size too large, unknown backing or flag).
  *   - ENOMEM: memory for the regions or the metadata could not be had.
  *   - ENOENT: hugetlbfs backing, but no hugetlbfs mount for the page size.
  */
@@ -212,8 +216,10 @@ void *nta_alloc(struct nta_arena *arena, size_t size);
 
 /**
  * Allocate a buffer of at least size bytes whose start is aligned to align
- * (a power of two, at least NTA_UNIT; NTA_UNIT itself gives nta_alloc()).
- * The units skipped for alignment stay free. Never served by a cache.
+ * (a power of two; NTA_UNIT or less gives nta_alloc()). Among the first
+ * extents that fit n units it takes one whose start can be aligned, else the
+ * best fit of n + align - NTA_UNIT bytes; the units skipped for alignment stay
+ * free. Never served by a cache.
  *
  * @return
  *   The buffer, or NULL with nta_errno set: the codes of nta_alloc(), and

@@ -357,6 +357,15 @@ region_add(struct nta_arena *a, size_t size, bool jumbo, uint8_t *base, uint64_t
 	return r;
 }
 
+/* Units to skip from extent node so that its start is aligned to align. */
+static inline uint64_t
+align_skip(const struct nta_region *r, const struct nta_node *nd, size_t align)
+{
+	uintptr_t addr = (uintptr_t)(r->base + (uint64_t)nd->start * NTA_UNIT);
+
+	return (((addr + align - 1) & ~(uintptr_t)(align - 1)) - addr) / NTA_UNIT;
+}
+
 /*
  * Take n units aligned to align bytes from free extent node of r, or return
  * NULL if no node can be reserved for the split. Under lock.
@@ -367,7 +376,6 @@ region_take(struct nta_region *r, avl_t node, uint64_t n, size_t align)
 	struct nta_tree *t = &r->tree;
 	struct nta_node *nd = nta_node(t, node);
 	uint64_t s = nd->start, len = nta_node_len(nd), pre = 0, post, want;
-	uintptr_t addr = (uintptr_t)(r->base + s * NTA_UNIT);
 
 	/*
 	 * Keep enough spare nodes that any sequence of frees finds one: a
@@ -379,7 +387,7 @@ region_take(struct nta_region *r, avl_t node, uint64_t n, size_t align)
 	if (want > t->count && nta_tree_reserve(t, want - t->count) != 0)
 		return NULL;
 	if (align > NTA_UNIT)
-		pre = (((addr + align - 1) & ~(uintptr_t)(align - 1)) - addr) / NTA_UNIT;
+		pre = align_skip(r, nd, align);
 	post = len - pre - n;
 	nta_tree_remove(t, s, len);
 	if (pre != 0) {
@@ -636,7 +644,8 @@ nta_arena_create(const struct nta_arena_config *cfg)
 		c.initial_regions = 1;
 	if (c.region_size % NTA_UNIT != 0 || c.region_size % page != 0 ||
 			c.region_size > NTA_REGION_MAX_BYTES || c.region_size < NTA_UNIT ||
-			c.max_regions >= NTA_MAX_REGIONS || c.initial_regions > c.max_regions ||
+			c.max_regions + (c.jumbo_size != 0) > NTA_MAX_REGIONS ||
+			c.initial_regions > c.max_regions ||
 			(c.backing == NTA_BACKING_EXTERNAL && c.initial_regions != 0) ||
 			(c.jumbo_size != 0 && (c.jumbo_size % page != 0 || c.jumbo_size % NTA_UNIT != 0 ||
 				c.jumbo_size > NTA_REGION_MAX_BYTES || c.jumbo_size <= c.region_size ||
@@ -658,6 +667,7 @@ nta_arena_create(const struct nta_arena_config *cfg)
 	a->jumbo = -1;
 	a->gen = __atomic_add_fetch(&arena_gen, 1, __ATOMIC_RELAXED);
 	a->region_size = c.region_size;
+	a->page_size = page;
 	a->region_units = c.region_size / NTA_UNIT;
 	a->max_units = c.jumbo_size > c.region_size ? c.jumbo_size / NTA_UNIT : a->region_units;
 	pthread_mutex_init(&a->lock, NULL);
@@ -744,11 +754,37 @@ nta_arena_add_memory(struct nta_arena *a, void *addr, size_t len, uint64_t iova)
 	return first;
 }
 
+/*
+ * Best fit for n units at an aligned start. The extents of at least
+ * n + align/unit - 1 units always fit; smaller ones may fit too if their
+ * start happens to be aligned. Look at the first few extents of at least n
+ * units for one (a bounded walk keeps the operation O(log2 N)), then take
+ * the best fit among those that always fit.
+ */
+#define ALIGN_PROBES 16
+
+static avl_t
+best_fit_aligned(const struct nta_region *r, uint64_t n, size_t align, uint64_t need)
+{
+	const struct nta_tree *t = &r->tree;
+	avl_t i = nta_tree_best_fit(t, n);
+	unsigned int k;
+
+	for (k = 0; i != 0 && k < ALIGN_PROBES; k++, i = nta_tree_next(t, i)) {
+		const struct nta_node *nd = nta_node(t, i);
+
+		if (nta_node_len(nd) >= need || align_skip(r, nd, align) + n <= nta_node_len(nd))
+			return i;
+	}
+	return r->max_free >= need ? nta_tree_best_fit(t, need) : 0;
+}
+
 /* Find and take n units aligned to align from some region. Under lock. */
 static void *
 tree_alloc(struct nta_arena *a, uint64_t n, size_t align)
 {
 	uint64_t need = n + (align > NTA_UNIT ? align / NTA_UNIT - 1 : 0);
+	uint64_t want = align > NTA_UNIT ? n : need;
 	uint32_t k, nr = a->n_regions;
 	struct nta_region *r;
 	void *p;
@@ -761,10 +797,16 @@ tree_alloc(struct nta_arena *a, uint64_t n, size_t align)
 	for (k = 0; k < nr; k++) {
 		uint32_t id = k;
 
+		avl_t node;
+
 		r = a->regions[id];
-		if (r->jumbo || r->max_free < need)
+		if (r->jumbo || r->max_free < want)
 			continue;
-		p = region_take(r, nta_tree_best_fit(&r->tree, need), n, align);
+		node = align > NTA_UNIT ? best_fit_aligned(r, n, align, need) :
+			nta_tree_best_fit(&r->tree, n);
+		if (node == 0)
+			continue;
+		p = region_take(r, node, n, align);
 		if (p != NULL) {
 			a->hint = id;
 			return p;
@@ -784,9 +826,15 @@ tree_alloc(struct nta_arena *a, uint64_t n, size_t align)
 		}
 	}
 	if (a->jumbo >= 0) {
+		avl_t node;
+
 		r = a->regions[a->jumbo];
-		if (r->max_free >= need)
-			return region_take(r, nta_tree_best_fit(&r->tree, need), n, align);
+		if (r->max_free < want)
+			return NULL;
+		node = align > NTA_UNIT ? best_fit_aligned(r, n, align, need) :
+			nta_tree_best_fit(&r->tree, n);
+		if (node != 0)
+			return region_take(r, node, n, align);
 	}
 	return NULL;
 }
@@ -1196,6 +1244,7 @@ nta_region_info(const struct nta_arena *a, uint32_t id, struct nta_region_info *
 	info->size = region_bytes(r);
 	info->iova = r->iova;
 	info->fd = r->fd;
+	info->page_size = r->owned ? a->page_size : 0;
 	snprintf(info->path, sizeof(info->path), "%s", r->path);
 	return 0;
 }

@@ -250,6 +250,7 @@ struct nta_arena {
 	char name[NTA_NAME_LEN];
 	struct nta_arena_config cfg;
 	size_t region_size;       /* bytes of an ordinary region */
+	size_t page_size;         /* page size of the backing */
 	uint64_t region_units;    /* units of an ordinary region */
 	uint64_t max_units;       /* largest buffer ever possible */
 	pthread_mutex_t lock;     /* trees, head/free bitmaps, region table */
