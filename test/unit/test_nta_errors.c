@@ -304,6 +304,26 @@ test_bad_align(void)
 	CHECK(refuse_alloc(a, 100, 3 * NTA_UNIT, EINVAL));
 	CHECK(refuse_alloc(a, 100, NTA_UNIT + 1, EINVAL));
 	CHECK(refuse_alloc(a, 100, (size_t)REGION_SIZE * 2, EINVAL));
+	/*
+	 * An aligned request that fits an extent exactly at an aligned start
+	 * is served: a whole empty region (page-aligned base) as one buffer
+	 * aligned to 4 KB.
+	 */
+	{
+		struct nta_region_info ri;
+		uint8_t *w;
+
+		if (nta_region_info(a, 0, &ri) != 0 || ((uintptr_t)ri.base & 4095) != 0) {
+			printf("region 0 base %p not page-aligned\n", ri.base);
+			goto fail;
+		}
+		w = nta_alloc_aligned(a, REGION_SIZE, 4096);
+		if (w == NULL || ((uintptr_t)w & 4095) != 0 || nta_size(a, w) != REGION_SIZE ||
+				nta_verify(a) != 0 || nta_free(a, w) != 0) {
+			printf("aligned whole-region alloc: %p errno %d\n", (void *)w, nta_errno);
+			goto fail;
+		}
+	}
 	/* A good alignment works and skips units without using them. */
 	p = nta_alloc_aligned(a, 100, 4096);
 	if (p == NULL || ((uintptr_t)p & 4095) != 0 || nta_size(a, p) != 128 ||
@@ -489,6 +509,32 @@ test_bad_config(void)
 			nta_arena_destroy(a);
 		TEST_ASSERT(a == NULL, "config accepted: %s", bad[i].what);
 		TEST_ASSERT_EQUAL(nta_errno, EINVAL, "errno for %s", bad[i].what);
+	}
+	/* The boundary: NTA_MAX_REGIONS regions in all, the jumbo one included. */
+	{
+		struct nta_arena_config c = {
+			.region_size = REGION_SIZE, .max_regions = NTA_MAX_REGIONS,
+			.jumbo_size = REGION_SIZE * 2, .flags = NTA_ARENA_F_QUIET,
+		};
+
+		nta_errno = 0;
+		a = nta_arena_create(&c);
+		if (a != NULL)
+			nta_arena_destroy(a);
+		TEST_ASSERT(a == NULL && nta_errno == EINVAL,
+			"NTA_MAX_REGIONS ordinary regions plus a jumbo one accepted (errno %d)",
+			nta_errno);
+		c.max_regions = NTA_MAX_REGIONS - 1;
+		a = nta_arena_create(&c);
+		TEST_ASSERT_NOT_NULL(a, "NTA_MAX_REGIONS - 1 plus jumbo refused: errno %d",
+			nta_errno);
+		nta_arena_destroy(a);
+		c.max_regions = NTA_MAX_REGIONS;
+		c.jumbo_size = 0;
+		a = nta_arena_create(&c);
+		TEST_ASSERT_NOT_NULL(a, "NTA_MAX_REGIONS without jumbo refused: errno %d",
+			nta_errno);
+		nta_arena_destroy(a);
 	}
 	/* The defaults work. */
 	a = nta_arena_create(NULL);
