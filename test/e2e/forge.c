@@ -78,6 +78,19 @@ scribble(void)
 		return 1;
 	}
 	h = (struct nta_share_ring_hdr *)base;
+	/*
+	 * Scribble only once the forwarder has read every verdict and transmit
+	 * descriptor we wrote: otherwise it rightly reclaims the packets whose
+	 * verdicts it had not read yet, and the test's count depends on timing.
+	 */
+	for (i = 0; i < 5000; i++) {
+		struct nta_share_ring *v = nta_share_ring_get(base, NTA_SHARE_RING_VERDICT);
+		struct nta_share_ring *t = nta_share_ring_get(base, NTA_SHARE_RING_TX);
+
+		if (v->cons == v->prod && t->cons == t->prod)
+			break;
+		usleep(1000);
+	}
 	for (i = 0; i < NTA_SHARE_RING_COUNT; i++) {
 		struct nta_share_ring *r = nta_share_ring_get(base, i);
 
