@@ -107,7 +107,7 @@ struct nta_arena_config {
 
 /** Do not use per-thread caches: every call goes to the tree. */
 #define NTA_ARENA_F_NO_CACHE 0x1
-/** Do not log refused calls (tests that provoke them on purpose). */
+/** Do not log refused calls, arena creation included (tests provoke them). */
 #define NTA_ARENA_F_QUIET 0x2
 
 struct nta_arena;
@@ -238,7 +238,8 @@ void *nta_alloc_aligned(struct nta_arena *arena, size_t size, size_t align);
  *     buffer (interior or misaligned pointer).
  *   - EFAULT: ptr is in no region of this arena.
  *   - EALREADY: ptr is the start of a buffer that is already free (double
- *     free).
+ *     free), or points into free memory (a buffer freed again after it
+ *     merged with its neighbours, which leaves no start to recognise).
  */
 int nta_free(struct nta_arena *arena, void *ptr);
 

@@ -617,22 +617,26 @@ nta_arena_create(const struct nta_arena_config *cfg)
 	struct nta_arena *a;
 	size_t page;
 	unsigned int i;
+	bool quiet;
 	int err = 0;
 
 	if (cfg != NULL)
 		c = *cfg;
+	quiet = (c.flags & NTA_ARENA_F_QUIET) != 0;
 	if (c.name == NULL)
 		c.name = "nta";
 	if ((unsigned int)c.backing > NTA_BACKING_EXTERNAL ||
 			(c.flags & ~(NTA_ARENA_F_NO_CACHE | NTA_ARENA_F_QUIET)) != 0 ||
 			strlen(c.name) >= NTA_NAME_LEN || strchr(c.name, '/') != NULL) {
-		nta_log(NTA_LOG_ERR, "arena: bad backing, flags or name");
+		if (!quiet)
+			nta_log(NTA_LOG_ERR, "arena: bad backing, flags or name");
 		nta_errno = EINVAL;
 		return NULL;
 	}
 	page = nta_backing_page_size(&c);
 	if (page == 0) {
-		nta_log(NTA_LOG_ERR, "%s: no hugepage size known to libhugetlbfs", c.name);
+		if (!quiet)
+			nta_log(NTA_LOG_ERR, "%s: no hugepage size known to libhugetlbfs", c.name);
 		nta_errno = ENOENT;
 		return NULL;
 	}
@@ -650,9 +654,11 @@ nta_arena_create(const struct nta_arena_config *cfg)
 			(c.jumbo_size != 0 && (c.jumbo_size % page != 0 || c.jumbo_size % NTA_UNIT != 0 ||
 				c.jumbo_size > NTA_REGION_MAX_BYTES || c.jumbo_size <= c.region_size ||
 				c.backing == NTA_BACKING_EXTERNAL))) {
-		nta_log(NTA_LOG_ERR, "%s: bad region_size %zu, jumbo_size %zu or region counts "
-			"(unit %u, page %zu, max region %" PRIu64 " bytes)", c.name, c.region_size,
-			c.jumbo_size, NTA_UNIT, page, (uint64_t)NTA_REGION_MAX_BYTES);
+		if (!quiet)
+			nta_log(NTA_LOG_ERR, "%s: bad region_size %zu, jumbo_size %zu or region "
+				"counts (unit %u, page %zu, max region %" PRIu64 " bytes)", c.name,
+				c.region_size, c.jumbo_size, NTA_UNIT, page,
+				(uint64_t)NTA_REGION_MAX_BYTES);
 		nta_errno = EINVAL;
 		return NULL;
 	}
@@ -682,7 +688,8 @@ nta_arena_create(const struct nta_arena_config *cfg)
 			goto fail;
 	return a;
 fail:
-	nta_log(NTA_LOG_ERR, "%s: cannot create regions: %s", c.name, nta_strerror(-err));
+	if (!quiet)
+		nta_log(NTA_LOG_ERR, "%s: cannot create regions: %s", c.name, nta_strerror(-err));
 	nta_arena_destroy(a);
 	nta_errno = -err;
 	return NULL;
@@ -717,14 +724,18 @@ nta_arena_add_memory(struct nta_arena *a, void *addr, size_t len, uint64_t iova)
 
 	if (a == NULL || addr == NULL || (uintptr_t)addr % NTA_UNIT != 0 || len < NTA_UNIT ||
 			a->cfg.backing != NTA_BACKING_EXTERNAL) {
-		nta_log(NTA_LOG_ERR, "add_memory: bad arena, address %p or length %zu", addr, len);
+		if (a == NULL || !(a->cfg.flags & NTA_ARENA_F_QUIET))
+			nta_log(NTA_LOG_ERR, "add_memory: bad arena, address %p or length %zu",
+				addr, len);
 		return fail(EINVAL);
 	}
 	len -= len % NTA_UNIT;
 	pthread_mutex_lock(&a->lock);
 	if (overlaps(a, p, len)) {
 		pthread_mutex_unlock(&a->lock);
-		nta_log(NTA_LOG_ERR, "%s: memory %p+%zu overlaps a region", a->name, addr, len);
+		if (!(a->cfg.flags & NTA_ARENA_F_QUIET))
+			nta_log(NTA_LOG_ERR, "%s: memory %p+%zu overlaps a region", a->name, addr,
+				len);
 		return fail(EINVAL);
 	}
 	while (len > 0) {
@@ -747,8 +758,9 @@ nta_arena_add_memory(struct nta_arena *a, void *addr, size_t len, uint64_t iova)
 	}
 	pthread_mutex_unlock(&a->lock);
 	if (len > 0) {
-		nta_log(NTA_LOG_ERR, "%s: add_memory: %s (%zu bytes not added)", a->name,
-			nta_strerror(-err), len);
+		if (!(a->cfg.flags & NTA_ARENA_F_QUIET))
+			nta_log(NTA_LOG_ERR, "%s: add_memory: %s (%zu bytes not added)", a->name,
+				nta_strerror(-err), len);
 		return fail(-err);
 	}
 	return first;
