@@ -307,7 +307,7 @@ region_add(struct nta_arena *a, size_t size, bool jumbo, uint8_t *base, uint64_t
 	struct nta_region *r;
 	int rc;
 
-	if (a->n_regions == NTA_MAX_REGIONS) {
+	if (a->n_regions == a->max_ids) {
 		*err = -ENOSPC;
 		return NULL;
 	}
@@ -677,7 +677,10 @@ nta_arena_create(const struct nta_arena_config *cfg)
 	a->region_units = c.region_size / NTA_UNIT;
 	a->max_units = c.jumbo_size > c.region_size ? c.jumbo_size / NTA_UNIT : a->region_units;
 	pthread_mutex_init(&a->lock, NULL);
-	if (reserve_range(a) != 0) {
+	a->max_ids = c.max_regions + (c.jumbo_size != 0);
+	a->regions = calloc(a->max_ids, sizeof(*a->regions));
+	a->old_index = calloc(a->max_ids, sizeof(*a->old_index));
+	if (a->regions == NULL || a->old_index == NULL || reserve_range(a) != 0) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -708,6 +711,8 @@ nta_arena_destroy(struct nta_arena *a)
 		free(a->cache[i]);
 	for (i = 0; i < a->n_old_index; i++)
 		free(a->old_index[i]);
+	free(a->old_index);
+	free(a->regions);
 	free(a->index);
 	if (a->va_len != 0)
 		munmap((void *)a->va_base, a->va_len);
@@ -1293,7 +1298,8 @@ nta_stats_get(struct nta_arena *a, struct nta_stats *st)
 	if (a == NULL || st == NULL)
 		return fail(EINVAL);
 	memset(st, 0, sizeof(*st));
-	st->metadata_bytes = sizeof(*a);
+	st->metadata_bytes = sizeof(*a) + (uint64_t)a->max_ids * 2 * sizeof(void *) +
+		(uint64_t)a->n_slots * sizeof(void *);
 	pthread_mutex_lock(&a->lock);
 	for (i = 0; i < a->n_regions; i++) {
 		const struct nta_region *r = a->regions[i];

@@ -254,7 +254,8 @@ struct nta_arena {
 	uint64_t region_units;    /* units of an ordinary region */
 	uint64_t max_units;       /* largest buffer ever possible */
 	pthread_mutex_t lock;     /* trees, head/free bitmaps, region table */
-	struct nta_region *regions[NTA_MAX_REGIONS];
+	struct nta_region **regions;  /* by id; max_ids entries */
+	uint32_t max_ids;         /* max_regions, plus one for the jumbo region */
 	uint32_t n_regions;       /* published with release */
 	uint32_t n_ordinary;
 	int jumbo;                /* id of the jumbo region, -1 if none */
@@ -272,7 +273,7 @@ struct nta_arena {
 	uint32_t jumbo_slots;
 	struct nta_region **slot;
 	struct nta_region_index *index;     /* current lookup table */
-	struct nta_region_index *old_index[NTA_MAX_REGIONS + 1];
+	struct nta_region_index **old_index;  /* max_ids entries */
 	uint32_t n_old_index;
 	struct nta_cache *cache[NTA_MAX_THREADS];
 	/* Counters under lock. */
