@@ -833,7 +833,9 @@ tree_alloc(struct nta_arena *a, uint64_t n, size_t align)
 			a->n_ordinary < a->cfg.max_regions) {
 		r = region_add(a, a->region_size, false, NULL, 0, &err);
 		if (r == NULL) {
-			nta_log(NTA_LOG_WARNING, "%s: cannot grow: %s", a->name, nta_strerror(-err));
+			if (!(a->cfg.flags & NTA_ARENA_F_QUIET))
+				nta_log(NTA_LOG_WARNING, "%s: cannot grow: %s", a->name,
+					nta_strerror(-err));
 			break;
 		}
 		p = region_take(r, nta_tree_best_fit(&r->tree, need), n, align);
