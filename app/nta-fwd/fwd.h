@@ -77,6 +77,7 @@ struct fwd {
 	uint32_t nb_mbufs;
 	int copy_mode;
 	int ring_pool;           /* --pool ring: ring_mp_mc on the arena, not the driver */
+	int whole_pool;          /* --pool whole: whole mbufs (headers too) in the arena */
 	int pool_owns_arena;
 	int wait_when_full;
 	int wait_consumer;

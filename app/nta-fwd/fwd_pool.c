@@ -108,24 +108,36 @@ pool_create_driver(struct fwd *f)
 	struct rte_mempool_objsz objsz;
 	size_t stride;
 
-	/* As many 2 MB regions as the mbufs need, and no more: the arena must
+	/* As many 2 MB regions as the pool needs, and no more: the arena must
 	 * not grow past them (each region is a hugepage lent to consumers).
+	 * Pinned (default): only the data rooms are in the arena. Whole: each
+	 * mbuf, header included.
 	 */
-	rte_mempool_calc_obj_size(sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE, 0,
-			&objsz);
-	stride = RTE_ALIGN_CEIL(RTE_ALIGN_CEIL((size_t)objsz.total_size, NTA_UNIT),
-			RTE_MAX((size_t)RTE_MEMPOOL_ALIGN, (size_t)NTA_UNIT));
+	if (f->whole_pool) {
+		rte_mempool_calc_obj_size(sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE, 0,
+				&objsz);
+		stride = RTE_ALIGN_CEIL(RTE_ALIGN_CEIL((size_t)objsz.total_size, NTA_UNIT),
+				RTE_MAX((size_t)RTE_MEMPOOL_ALIGN, (size_t)NTA_UNIT));
+	} else {
+		stride = RTE_ALIGN_CEIL((size_t)RTE_MBUF_DEFAULT_BUF_SIZE, NTA_UNIT);
+	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.name = "fwd";        /* files: <hugetlbfs>/nta-fwd-<pid>-<region> */
 	cfg.region_size = HUGE_2M;
 	cfg.initial_regions = (uint32_t)((f->nb_mbufs + HUGE_2M / stride - 1) / (HUGE_2M / stride));
 	cfg.max_regions = cfg.initial_regions;
-	f->pool = rte_nta_pktmbuf_pool_create("nta_fwd_pool", f->nb_mbufs, FWD_POOL_CACHE, 0,
-			RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id(), &cfg);
+	if (f->whole_pool)
+		f->pool = rte_nta_pktmbuf_pool_create("nta_fwd_pool", f->nb_mbufs,
+				FWD_POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id(),
+				&cfg);
+	else
+		f->pool = rte_nta_pktmbuf_pool_create_pinned("nta_fwd_pool", f->nb_mbufs,
+				FWD_POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id(),
+				&cfg);
 	if (f->pool == NULL) {
-		fprintf(stderr, "nta-fwd: rte_nta_pktmbuf_pool_create: %s (reserve hugepages:"
+		fprintf(stderr, "nta-fwd: rte_nta_pktmbuf_pool_create%s: %s (reserve hugepages:"
 				" echo 1024 > /proc/sys/vm/nr_hugepages)\n",
-				rte_strerror(rte_errno));
+				f->whole_pool ? "" : "_pinned", rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 	f->arena = rte_nta_mempool_arena(f->pool);

@@ -56,7 +56,7 @@ usage(const char *prog)
 	printf("Usage: %s [EAL options] -- [options]\n"
 		"\n"
 		"Forward packets between two DPDK ports through a zero-copy consumer.\n"
-		"Packet buffers are mbufs in an NTA arena of hugetlbfs files; a consumer\n"
+		"Packet data is in an NTA arena of hugetlbfs files; a consumer\n"
 		"(nta-consumer, or any program using nta_consumer.h) attaches on a unix\n"
 		"socket and reads them in place. Without a consumer, packets are forwarded\n"
 		"directly. Give EAL --in-memory so that no hugepage file outlives the process.\n"
@@ -70,9 +70,13 @@ usage(const char *prog)
 		"  --copy               copy each packet into a separate shared region instead\n"
 		"                       of lending the mbuf (the benchmark's copy path)\n"
 		"  --nb-mbufs N         mbufs in the arena pool (default 8192)\n"
-		"  --pool KIND          nta: the pool of the nta mempool driver\n"
-		"                       (rte_nta_pktmbuf_pool_create(), the default when built\n"
-		"                       with it); ring: ring_mp_mc ops populated here on the\n"
+		"  --pool KIND          pinned (or nta): the nta mempool driver's pool of pinned\n"
+		"                       external buffers, rte_nta_pktmbuf_pool_create_pinned():\n"
+		"                       mbuf headers in private DPDK memory, only packet data\n"
+		"                       in the shared arena (the default when built with the\n"
+		"                       driver); whole: the driver's pool of whole mbufs in the\n"
+		"                       arena, headers included (rte_nta_pktmbuf_pool_create());\n"
+		"                       ring: whole mbufs, ring_mp_mc ops populated here on the\n"
 		"                       same kind of arena\n"
 		"  --stats-ms MS        live stats interval in ms, 0 for none (default 1000)\n"
 		"  --trace FILE         write one line per packet lent (region, offset, mbuf\n"
@@ -167,16 +171,19 @@ parse_args(struct fwd *f, int argc, char **argv)
 		case 'p':
 			if (strcmp(optarg, "ring") == 0) {
 				f->ring_pool = 1;
-			} else if (strcmp(optarg, "nta") == 0) {
+				f->whole_pool = 0;
+			} else if (strcmp(optarg, "pinned") == 0 || strcmp(optarg, "nta") == 0 ||
+					strcmp(optarg, "whole") == 0) {
 #ifndef NTA_FWD_HAVE_DRIVER
-				fprintf(stderr, "nta-fwd: --pool nta: built without the nta"
-						" mempool driver\n");
+				fprintf(stderr, "nta-fwd: --pool %s: built without the nta"
+						" mempool driver\n", optarg);
 				return -1;
 #endif
 				f->ring_pool = 0;
+				f->whole_pool = strcmp(optarg, "whole") == 0;
 			} else {
-				fprintf(stderr, "nta-fwd: --pool: '%s' is neither nta nor ring\n",
-						optarg);
+				fprintf(stderr, "nta-fwd: --pool: '%s' is not pinned, whole, nta or"
+						" ring\n", optarg);
 				return -1;
 			}
 			break;
@@ -237,6 +244,48 @@ port_init(struct fwd *f, uint16_t port)
 }
 
 /* ---- regions ---- */
+
+struct hdr_span {
+	uintptr_t lo, hi;
+	uint32_t n;
+};
+
+static void
+hdr_span_add(struct rte_mempool *mp __rte_unused, void *arg, void *obj,
+		unsigned int idx __rte_unused)
+{
+	struct hdr_span *s = arg;
+	uintptr_t a = (uintptr_t)obj;
+
+	if (s->n == 0 || a < s->lo)
+		s->lo = a;
+	if (s->n == 0 || a + sizeof(struct rte_mbuf) > s->hi)
+		s->hi = a + sizeof(struct rte_mbuf);
+	s->n++;
+}
+
+/*
+ * Where the mbuf headers are: the pool pointer every header holds, the
+ * address span of the headers, and whether that span meets a region lent to
+ * consumers (the e2e tests check it against the mappings).
+ */
+static void
+print_header_span(const struct fwd *f)
+{
+	struct hdr_span s = { 0, 0, 0 };
+	const char *where = "private memory";
+	uint32_t i;
+
+	rte_mempool_obj_iter(f->pool, hdr_span_add, &s);
+	for (i = 0; i < f->n_regions; i++) {
+		uintptr_t b = (uintptr_t)f->region[i].base;
+
+		if (s.lo < b + f->region[i].size && b < s.hi)
+			where = "shared regions";
+	}
+	printf("nta-fwd: mbuf headers: pool=%p n=%u span=%#" PRIxPTR "-%#" PRIxPTR " in %s\n",
+			(void *)f->pool, s.n, s.lo, s.hi, where);
+}
 
 static const struct fwd_region *
 region_by_id(const struct fwd *f, uint32_t id)
@@ -963,6 +1012,7 @@ main(int argc, char **argv)
 		ret = 1;
 		goto out;
 	}
+	print_header_span(f);
 	printf("nta-fwd: ports %u <-> %u, %u mbufs (mempool ops %s) in %u arena regions,"
 			" consumer socket %s%s\n", f->ports[0], f->ports[1], f->nb_mbufs,
 			rte_mempool_get_ops(f->pool->ops_index)->name, f->n_regions,

@@ -577,6 +577,129 @@ test_hugetlbfs_pool(void)
 		"pool above the hugepages: %s", rte_strerror(rte_errno));
 }
 
+/* Is [p, p + len) inside a region of the arena? */
+static bool
+in_arena(struct nta_arena *arena, const void *p, size_t len)
+{
+	return nta_region_of(arena, p) >= 0 ||
+		nta_region_of(arena, (const char *)p + len - 1) >= 0;
+}
+
+static void
+test_pinned_pool(void)
+{
+	struct rte_mbuf *m[64], *again[64], *clone;
+	struct rte_mempool *mp, *cpool;
+	struct nta_arena *arena;
+	struct nta_region_info ri;
+	struct nta_desc d;
+	unsigned int i, bad_hdr = 0, bad_buf = 0, bad_desc = 0, moved = 0, found;
+	void *bufs[64];
+	char path[256] = "";
+
+	mp = rte_nta_pktmbuf_pool_create_pinned("ppool", 4000, 32, 16, RTE_MBUF_DEFAULT_BUF_SIZE,
+			SOCKET_ID_ANY, NULL);
+	CHECK(mp != NULL, "pinned pool: %s", rte_strerror(rte_errno));
+	if (mp == NULL)
+		return;
+	CHECK(rte_pktmbuf_priv_flags(mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF, "pinned flag");
+	CHECK(rte_pktmbuf_data_room_size(mp) == RTE_MBUF_DEFAULT_BUF_SIZE &&
+		rte_pktmbuf_priv_size(mp) == 16, "data room %u, priv %u",
+		rte_pktmbuf_data_room_size(mp), rte_pktmbuf_priv_size(mp));
+	arena = rte_nta_mempool_arena(mp);
+	CHECK(arena != NULL && nta_region_count(arena) >= 4, "data arena with %u regions",
+		nta_region_count(arena));
+	if (arena == NULL) {
+		rte_mempool_free(mp);
+		return;
+	}
+	CHECK(nta_region_info(arena, 0, &ri) == 0 && ri.fd >= 0 && ri.path[0] != '\0',
+		"region 0 has a file (fd %d, path '%s')", ri.fd, ri.path);
+	snprintf(path, sizeof(path), "%s", ri.path);
+	CHECK(rte_mempool_avail_count(mp) == 4000, "all mbufs free");
+	CHECK(rte_pktmbuf_alloc_bulk(mp, m, 64) == 0, "alloc 64 mbufs");
+	for (i = 0; i < 64; i++) {
+		char *data;
+
+		bufs[i] = m[i]->buf_addr;
+		/* The header (with its private area) is not in the arena; the
+		 * data buffer is, whole.
+		 */
+		if (in_arena(arena, m[i], sizeof(*m[i]) + 16))
+			bad_hdr++;
+		if (!RTE_MBUF_HAS_EXTBUF(m[i]) || !RTE_MBUF_HAS_PINNED_EXTBUF(m[i]) ||
+				nta_region_of(arena, m[i]->buf_addr) < 0 ||
+				nta_region_of(arena, (char *)m[i]->buf_addr + m[i]->buf_len - 1) !=
+				nta_region_of(arena, m[i]->buf_addr) ||
+				m[i]->buf_len != RTE_MBUF_DEFAULT_BUF_SIZE ||
+				m[i]->data_off != RTE_PKTMBUF_HEADROOM ||
+				m[i]->buf_iova != nta_iova(arena, m[i]->buf_addr) ||
+				m[i]->buf_iova == RTE_BAD_IOVA ||
+				in_arena(arena, m[i]->shinfo, sizeof(*m[i]->shinfo)))
+			bad_buf++;
+		data = rte_pktmbuf_append(m[i], 100);
+		if (data == NULL || rte_nta_mbuf_to_desc(arena, m[i], &d) != 0 ||
+				nta_from_desc(arena, &d) != data || d.len != 100)
+			bad_desc++;
+	}
+	CHECK(bad_hdr == 0, "%u mbuf headers in the arena", bad_hdr);
+	CHECK(bad_buf == 0, "%u mbufs without a pinned buffer of the arena", bad_buf);
+	CHECK(bad_desc == 0, "%u mbufs whose descriptor does not map back", bad_desc);
+
+	/* Freed, the mbufs keep their buffers: the same pairs come back. */
+	rte_pktmbuf_free_bulk(m, 64);
+	CHECK(rte_mempool_avail_count(mp) == 4000, "all mbufs free again");
+	CHECK(rte_pktmbuf_alloc_bulk(mp, again, 64) == 0, "alloc 64 again");
+	for (i = 0; i < 64; i++) {
+		unsigned int j;
+
+		found = 0;
+		for (j = 0; j < 64; j++)
+			if (again[i] == m[j])
+				found = bufs[j] == again[i]->buf_addr ? 1 : 2;
+		if (found == 2 || !RTE_MBUF_HAS_EXTBUF(again[i]) || again[i]->data_len != 0)
+			moved++;
+	}
+	CHECK(moved == 0, "%u mbufs lost or changed their buffer", moved);
+
+	/* A clone freed after its parent returns the parent to the pool. */
+	cpool = rte_pktmbuf_pool_create("ppool_cl", 64, 0, 0, 0, SOCKET_ID_ANY);
+	CHECK(cpool != NULL, "clone pool: %s", rte_strerror(rte_errno));
+	if (cpool != NULL) {
+		clone = rte_pktmbuf_clone(again[0], cpool);
+		CHECK(clone != NULL && rte_pktmbuf_mtod(clone, void *) ==
+			rte_pktmbuf_mtod(again[0], void *), "clone shares the data");
+		rte_pktmbuf_free(again[0]);
+		CHECK(rte_mempool_avail_count(mp) == 4000 - 64, "parent held by its clone");
+		rte_pktmbuf_free(clone);
+		CHECK(rte_mempool_avail_count(mp) == 4000 - 63,
+			"parent back when the clone goes (%u free)", rte_mempool_avail_count(mp));
+		CHECK(rte_mempool_full(cpool), "clone back in its pool");
+		rte_mempool_free(cpool);
+	}
+	rte_pktmbuf_free_bulk(again + 1, 63);
+	CHECK(rte_mempool_avail_count(mp) == 4000, "all mbufs free at the end");
+	rte_mempool_audit(mp);
+	rte_mempool_free(mp);
+	CHECK(access(path, F_OK) != 0, "region file %s removed with the pool", path);
+
+	mp = rte_nta_pktmbuf_pool_create_pinned("pbad", 100, 0, 3, 2048, SOCKET_ID_ANY, NULL);
+	CHECK(mp == NULL && rte_errno == EINVAL, "misaligned priv_size refused");
+	mp = rte_nta_pktmbuf_pool_create_pinned("pbad", 100, 0, 0, 0, SOCKET_ID_ANY, NULL);
+	CHECK(mp == NULL && rte_errno == EINVAL, "no data room refused");
+	mp = rte_nta_pktmbuf_pool_create_pinned(NULL, 100, 0, 0, 2048, SOCKET_ID_ANY, NULL);
+	CHECK(mp == NULL && rte_errno == EINVAL, "NULL name refused");
+	mp = rte_nta_pktmbuf_pool_create_pinned("pbig", 2000000, 0, 0, 2048, SOCKET_ID_ANY, NULL);
+	CHECK(mp == NULL && (rte_errno == ENOMEM || rte_errno == ENOSPC),
+		"pool above the hugepages: %s", rte_strerror(rte_errno));
+	mp = rte_nta_pktmbuf_pool_create_pinned("pdup", 100, 0, 0, 2048, SOCKET_ID_ANY, NULL);
+	CHECK(mp != NULL, "small pinned pool: %s", rte_strerror(rte_errno));
+	CHECK(rte_nta_pktmbuf_pool_create_pinned("pdup", 100, 0, 0, 2048, SOCKET_ID_ANY,
+		NULL) == NULL && rte_errno == EEXIST, "same name refused: %s",
+		rte_strerror(rte_errno));
+	rte_mempool_free(mp);
+}
+
 struct test {
 	const char *name;
 	void (*fn)(void);
@@ -595,6 +718,7 @@ static const struct test tests[] = {
 	{ "foreign", test_foreign },
 	{ "exact", test_exact },
 	{ "hugetlbfs_pool", test_hugetlbfs_pool },
+	{ "pinned_pool", test_pinned_pool },
 };
 
 int

@@ -23,7 +23,7 @@ expect 0 '--max-inflight N' "$NTA_FWD" "${eal[@]}" -- --help
 expect 2 "--max-inflight: 'abc' is not a number" "$NTA_FWD" "${eal[@]}" -- --max-inflight abc
 expect 2 "--max-inflight: '0' is not a number in \[1, 65536\]" "$NTA_FWD" "${eal[@]}" -- --max-inflight 0
 expect 2 "--when-full: 'maybe' is neither drop nor wait" "$NTA_FWD" "${eal[@]}" -- --when-full maybe
-expect 2 "--pool: 'x' is neither nta nor ring" "$NTA_FWD" "${eal[@]}" -- --pool x
+expect 2 "--pool: 'x' is not pinned, whole, nta or ring" "$NTA_FWD" "${eal[@]}" -- --pool x
 expect 2 "--nb-mbufs 2048 is too small" "$NTA_FWD" "${eal[@]}" -- --nb-mbufs 2048
 expect 2 "unexpected argument 'extra'" "$NTA_FWD" "${eal[@]}" -- extra
 expect 2 'unknown option' "$NTA_FWD" "${eal[@]}" -- --bogus

@@ -4,16 +4,22 @@
 # the output is the input, byte for byte, in order; nothing was copied.
 source "$(dirname "$0")/lib.sh"
 
-# The default pool (the nta mempool driver's when built), then the same arena
+# The default pool (the nta mempool driver's pinned external buffers when
+# built), the driver's pool of whole mbufs (--pool whole), then whole mbufs
 # with ring_mp_mc ops populated by the forwarder itself.
-for run in http.pcap:default nb6-http.pcap:default dns_icmp.pcap:default http.pcap:ring; do
+for run in http.pcap:default nb6-http.pcap:default dns_icmp.pcap:default http.pcap:whole \
+		http.pcap:ring; do
 	cap=${run%%:*}
 	pool=${run#*:}
 	FWD_EXTRA=()
-	[ "$pool" = ring ] && FWD_EXTRA=(--pool ring)
+	[ "$pool" = default ] || FWD_EXTRA=(--pool "$pool")
 	run_pcap "$PCAPS/$cap" --no-echo
 	grep -q 'mempool ops ' "$FWD_LOG" || fail "no pool line"
 	[ "$pool" != ring ] || grep -q 'mempool ops ring_mp_mc' "$FWD_LOG" || fail "--pool ring ignored"
+	hdr=private
+	[ "$pool" = default ] || hdr=shared
+	grep -q "^nta-fwd: mbuf headers: .* in $hdr " "$FWD_LOG" ||
+		fail "$cap: --pool $pool: mbuf headers not in $hdr memory"
 	$PY "$HERE/pcaptool.py" same "$PCAPS/$cap" "$W/out1.pcap" || fail "$cap: output differs"
 	[ "$(fwd_final copied_bytes)" = 0 ] || fail "$cap: copied_bytes=$(fwd_final copied_bytes)"
 	n=$($PY "$HERE/pcaptool.py" count "$PCAPS/$cap")

@@ -78,6 +78,12 @@ struct nta_pool {
 	struct nta_arena *arena;
 	bool external;          /* the arena gets DPDK's chunks as memory */
 	bool owns_arena;        /* destroy (and unregister) the arena at free */
+	/*
+	 * Pinned pools (rte_nta_pktmbuf_pool_create_pinned()): the hugetlbfs
+	 * arena of the mbufs' data buffers, owned (unregistered and destroyed
+	 * at free); NULL for other pools.
+	 */
+	struct nta_arena *data_arena;
 	size_t align;           /* alignment of every object header */
 	size_t total_sz;        /* header + element + trailer */
 	size_t stride;          /* bytes one object takes in a region */

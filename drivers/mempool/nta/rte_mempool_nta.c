@@ -416,6 +416,10 @@ nta_pool_destroy(struct nta_pool *p)
 		nta_mp_arena_unregister(p->arena);
 		nta_arena_destroy(p->arena);
 	}
+	if (p->data_arena != NULL) {
+		nta_mp_arena_unregister(p->data_arena);
+		nta_arena_destroy(p->data_arena);
+	}
 	rte_free(p->sh.objs);
 	rte_free(p->lc_mem);
 	rte_free(p);
@@ -692,7 +696,7 @@ rte_nta_mempool_arena(const struct rte_mempool *mp)
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	return p->arena;
+	return p->data_arena != NULL ? p->data_arena : p->arena;
 }
 
 /* ---- Telemetry: /nta/pools, /nta/stats,<pool>, /nta/regions,<pool>. */

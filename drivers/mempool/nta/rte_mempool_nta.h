@@ -18,6 +18,9 @@
  * The functions below add what plain mempool ops cannot express:
  * - pools on memory the arena owns (hugetlbfs files another process can map,
  *   for zero-copy sharing), rte_nta_pktmbuf_pool_create();
+ * - the same with only packet data in that memory: mbuf headers in DPDK
+ *   memory, each with a pinned external data buffer cut from the arena,
+ *   rte_nta_pktmbuf_pool_create_pinned();
  * - exact-size mbufs: a data buffer of exactly the size asked for (rounded up
  *   to NTA_UNIT bytes) attached as a DPDK external buffer and returned to the
  *   arena when its last reference goes, rte_nta_pktmbuf_alloc_exact().
@@ -113,10 +116,45 @@ struct rte_mempool *rte_nta_pktmbuf_pool_create(const char *name, unsigned int n
 		int socket_id, const struct nta_arena_config *cfg);
 
 /**
+ * Create a pktmbuf pool whose packet data, and nothing else, is in an arena's
+ * hugetlbfs files (for sharing them with another process that must see no
+ * other memory of this one). The mbuf headers, their private areas and the
+ * buffers' shared infos are objects of an ordinary 'nta' pool in DPDK memory;
+ * the data buffers are n nta_alloc() of data_room_size bytes (rounded up to
+ * NTA_UNIT) from a hugetlbfs arena whose regions are registered with
+ * rte_extmem_register() and DMA-mapped (rte_nta_arena_dma_register()). Each
+ * buffer is attached to its mbuf when the pool is created and stays attached
+ * for the pool's life: the pool has RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF, mbufs
+ * carry RTE_MBUF_F_EXTERNAL, and freeing an mbuf (or the last clone of it)
+ * returns it to the pool with its buffer. The arena lives as long as the pool
+ * (rte_mempool_free() destroys it); rte_nta_mempool_arena() gives it, and
+ * rte_nta_mbuf_to_desc() describes the mbufs' data in it.
+ *
+ * Parameters are those of rte_nta_pktmbuf_pool_create(); the arena gets as
+ * many regions as n buffers of data_room_size need (at least).
+ *
+ * @return
+ *   The pool, or NULL with rte_errno set:
+ *   - EINVAL: NULL name, n == 0, data_room_size == 0, priv_size misaligned,
+ *     a data room larger than a region, a region larger than a hugepage when
+ *     IOVA is physical, or an invalid cfg.
+ *   - ENOENT: no hugetlbfs mount for the page size.
+ *   - ENOMEM: not enough hugepages or memory, or n buffers do not fit the
+ *     arena's max_regions.
+ *   - EEXIST: a memzone (pool) of that name exists.
+ *   - ENOSPC: too many memzones or external memory chunks.
+ */
+struct rte_mempool *rte_nta_pktmbuf_pool_create_pinned(const char *name, unsigned int n,
+		unsigned int cache_size, uint16_t priv_size, uint16_t data_room_size,
+		int socket_id, const struct nta_arena_config *cfg);
+
+/**
  * The arena that places a pool's objects.
  *
  * For a pool from rte_nta_pktmbuf_pool_create() it is the hugetlbfs arena to
- * share with other processes: nta_region_count(), nta_region_info() (fd,
+ * share with other processes; for one from
+ * rte_nta_pktmbuf_pool_create_pinned() the hugetlbfs arena of its data
+ * buffers (the headers are elsewhere): nta_region_count(), nta_region_info() (fd,
  * path, base, size), rte_nta_mbuf_to_desc(). For any other 'nta' pool it is
  * the external arena over DPDK's memory (not shareable).
  *
@@ -131,7 +169,8 @@ struct nta_arena *rte_nta_mempool_arena(const struct rte_mempool *mp);
  * region id, byte offset of the segment's data (rte_pktmbuf_mtod()) from the
  * region start, and data_len. nta_from_desc() in any process that mapped
  * the region gives back the data. Works for mbufs of an 'nta' pool created by
- * rte_nta_pktmbuf_pool_create() and for exact-size mbufs.
+ * rte_nta_pktmbuf_pool_create() or rte_nta_pktmbuf_pool_create_pinned() and
+ * for exact-size mbufs.
  *
  * @return
  *   0, or -1 with rte_errno set:

@@ -329,6 +329,194 @@ fail:
 	return NULL;
 }
 
+/* ---- Pools of pinned external buffers: headers private, data in the arena. */
+
+/* What the object constructor of a pinned pool needs. */
+struct nta_pin_ctx {
+	struct nta_arena *arena;
+	void **bufs;            /* one data buffer per mbuf, in object order */
+	unsigned int next;
+};
+
+/*
+ * The last reference to a pinned buffer went through another mbuf (a clone
+ * freed after its parent): the parent goes back to its pool, buffer attached.
+ */
+static void
+nta_pinned_free_cb(void *addr __rte_unused, void *opaque)
+{
+	struct rte_mbuf *m = opaque;
+
+	rte_mbuf_ext_refcnt_set(m->shinfo, 1);
+	m->ol_flags = RTE_MBUF_F_EXTERNAL;
+	m->next = NULL;
+	m->nb_segs = 1;
+	rte_mbuf_raw_free(m);
+}
+
+/* Object constructor: header, shared info after the private area, buffer. */
+static void
+nta_pinned_init(struct rte_mempool *mp, void *opaque, void *obj, unsigned int idx __rte_unused)
+{
+	struct nta_pin_ctx *ctx = opaque;
+	struct rte_mbuf_ext_shared_info *shinfo;
+	struct rte_mbuf *m = obj;
+	uint16_t priv_size = rte_pktmbuf_priv_size(mp);
+	size_t hdr = sizeof(struct rte_mbuf) + priv_size;
+	void *buf = ctx->bufs[ctx->next++];
+	uint64_t iova = nta_iova(ctx->arena, buf);
+
+	memset(m, 0, hdr);
+	m->priv_size = priv_size;
+	m->buf_addr = buf;
+	rte_mbuf_iova_set(m, iova == UINT64_MAX ? RTE_BAD_IOVA : (rte_iova_t)iova);
+	m->buf_len = rte_pktmbuf_data_room_size(mp);
+	m->data_off = RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, m->buf_len);
+	m->pool = mp;
+	m->nb_segs = 1;
+	m->port = RTE_MBUF_PORT_INVALID;
+	m->ol_flags = RTE_MBUF_F_EXTERNAL;
+	rte_mbuf_refcnt_set(m, 1);
+	m->next = NULL;
+	shinfo = RTE_PTR_ADD(m, hdr);
+	shinfo->free_cb = nta_pinned_free_cb;
+	shinfo->fcb_opaque = m;
+	rte_mbuf_ext_refcnt_set(shinfo, 1);
+	m->shinfo = shinfo;
+}
+
+struct rte_mempool *
+rte_nta_pktmbuf_pool_create_pinned(const char *name, unsigned int n, unsigned int cache_size,
+		uint16_t priv_size, uint16_t data_room_size, int socket_id,
+		const struct nta_arena_config *cfg)
+{
+	struct rte_pktmbuf_pool_private mbp_priv = {0};
+	struct nta_arena_config acfg = {0};
+	struct nta_pin_ctx ctx = {0};
+	struct nta_arena *arena = NULL;
+	struct rte_mempool *mp;
+	struct nta_pool *p;
+	size_t region, hp, buf_sz, per;
+	unsigned int i;
+	uint32_t nreg;
+	int ret;
+
+	if (name == NULL || n == 0 || data_room_size == 0 ||
+			RTE_ALIGN(priv_size, RTE_MBUF_PRIV_ALIGN) != priv_size) {
+		NTA_MP_LOG(ERR, "pinned pool create: NULL name, no mbufs, no data room, or "
+			"priv_size %u not a multiple of %u", priv_size, RTE_MBUF_PRIV_ALIGN);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (cfg != NULL)
+		acfg = *cfg;
+	acfg.name = (cfg != NULL && cfg->name != NULL) ? cfg->name : name;
+	acfg.backing = NTA_BACKING_HUGETLBFS;
+	hp = acfg.hugepage_size != 0 ? acfg.hugepage_size : (size_t)gethugepagesize();
+	if ((ssize_t)hp <= 0) {
+		NTA_MP_LOG(ERR, "pool %s: no hugepage size known (libhugetlbfs)", name);
+		rte_errno = ENOENT;
+		return NULL;
+	}
+	region = acfg.region_size != 0 ? acfg.region_size :
+		RTE_MIN(hp, (size_t)NTA_REGION_MAX_BYTES);
+	if (region > hp && rte_eal_iova_mode() != RTE_IOVA_VA) {
+		NTA_MP_LOG(ERR, "pool %s: region of %zu bytes spans several %zu-byte pages "
+			"but IOVA is physical", name, region, hp);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	acfg.region_size = region;
+	buf_sz = RTE_ALIGN_CEIL((size_t)data_room_size, NTA_UNIT);
+	if (buf_sz > region) {
+		NTA_MP_LOG(ERR, "pool %s: a data room of %u bytes does not fit a %zu-byte region",
+			name, data_room_size, region);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	per = region / buf_sz;
+	nreg = (uint32_t)((n + per - 1) / per);
+	if (nreg > NTA_MAX_REGIONS) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	if (acfg.initial_regions < nreg)
+		acfg.initial_regions = nreg;
+	if (acfg.max_regions < acfg.initial_regions)
+		acfg.max_regions = RTE_MAX(acfg.initial_regions, 64u);
+
+	/* Headers: mbuf, private area and the buffer's shared info, in DPDK memory. */
+	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) + priv_size +
+			sizeof(struct rte_mbuf_ext_shared_info), cache_size,
+			sizeof(struct rte_pktmbuf_pool_private), socket_id, 0);
+	if (mp == NULL)
+		return NULL;
+	ret = rte_mempool_set_ops_byname(mp, RTE_NTA_MEMPOOL_OPS_NAME, NULL);
+	if (ret != 0) {
+		NTA_MP_LOG(ERR, "pool %s: ops 'nta' not usable: %s", name, rte_strerror(-ret));
+		ret = -ret;
+		goto fail;
+	}
+	mbp_priv.mbuf_data_room_size = data_room_size;
+	mbp_priv.mbuf_priv_size = priv_size;
+	mbp_priv.flags = RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF;
+	rte_pktmbuf_pool_init(mp, &mbp_priv);
+
+	/* Data: n buffers of the data room, cut by the arena from its regions. */
+	arena = nta_arena_create(&acfg);
+	if (arena == NULL) {
+		ret = nta_errno != 0 ? nta_errno : ENOMEM;
+		NTA_MP_LOG(ERR, "pool %s: cannot create a hugetlbfs arena of %u regions of %zu "
+			"bytes: %s", name, acfg.initial_regions, region, nta_strerror(ret));
+		goto fail;
+	}
+	ctx.arena = arena;
+	ctx.bufs = malloc((size_t)n * sizeof(*ctx.bufs));
+	if (ctx.bufs == NULL) {
+		ret = ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		ctx.bufs[i] = nta_alloc(arena, data_room_size);
+		if (ctx.bufs[i] == NULL) {
+			NTA_MP_LOG(ERR, "pool %s: only %u of %u data buffers fit the arena: %s",
+				name, i, n, nta_strerror(nta_errno));
+			ret = ENOMEM;
+			goto fail;
+		}
+	}
+	/* After every allocation: the arena may have grown. */
+	if (nta_mp_arena_register(arena, hp) != 0) {
+		ret = rte_errno;
+		goto fail;
+	}
+	ret = rte_mempool_populate_default(mp);
+	if (ret < 0) {
+		ret = -ret;
+		NTA_MP_LOG(ERR, "pool %s: headers: %s", name, rte_strerror(ret));
+		goto fail;
+	}
+	if ((unsigned int)ret < n || (p = nta_mp_pool(mp)) == NULL) {
+		ret = ENOMEM;
+		goto fail;
+	}
+	/* From here the pool owns the data arena: rte_mempool_free() destroys it. */
+	p->data_arena = arena;
+	arena = NULL;
+	rte_mempool_obj_iter(mp, nta_pinned_init, &ctx);
+	free(ctx.bufs);
+	return mp;
+fail:
+	rte_mempool_free(mp);
+	if (arena != NULL) {
+		nta_mp_arena_unregister(arena);
+		nta_arena_destroy(arena);
+	}
+	free(ctx.bufs);
+	rte_errno = ret;
+	return NULL;
+}
+
 int
 rte_nta_mbuf_to_desc(const struct nta_arena *arena, const struct rte_mbuf *m,
 		struct nta_desc *desc)
