@@ -197,6 +197,59 @@ rte_nta_arena_dma_unregister(struct nta_arena *arena)
 
 /* ---- Pools on memory the arena owns. */
 
+/*
+ * Settings of the hugetlbfs arena that holds n pieces of piece bytes (whole
+ * mbufs, or data rooms) for pool name: the caller's cfg (or defaults), the
+ * region size checked against the hugepage size and the IOVA mode, and
+ * enough regions from the start. *hp gets the hugepage size. 0, or -1 with
+ * rte_errno set (ENOENT, EINVAL, ENOMEM) and one line logged.
+ */
+static int
+nta_pool_arena_config(const char *name, const struct nta_arena_config *cfg, unsigned int n,
+		size_t piece, struct nta_arena_config *acfg, size_t *hp)
+{
+	size_t region, per;
+	uint32_t nreg;
+
+	memset(acfg, 0, sizeof(*acfg));
+	if (cfg != NULL)
+		*acfg = *cfg;
+	acfg->name = (cfg != NULL && cfg->name != NULL) ? cfg->name : name;
+	acfg->backing = NTA_BACKING_HUGETLBFS;
+	*hp = acfg->hugepage_size != 0 ? acfg->hugepage_size : (size_t)gethugepagesize();
+	if ((ssize_t)*hp <= 0) {
+		NTA_MP_LOG(ERR, "pool %s: no hugepage size known (libhugetlbfs)", name);
+		rte_errno = ENOENT;
+		return -1;
+	}
+	region = acfg->region_size != 0 ? acfg->region_size :
+		RTE_MIN(*hp, (size_t)NTA_REGION_MAX_BYTES);
+	if (region > *hp && rte_eal_iova_mode() != RTE_IOVA_VA) {
+		NTA_MP_LOG(ERR, "pool %s: region of %zu bytes spans several %zu-byte pages "
+			"but IOVA is physical", name, region, *hp);
+		rte_errno = EINVAL;
+		return -1;
+	}
+	acfg->region_size = region;
+	if (piece > region) {
+		NTA_MP_LOG(ERR, "pool %s: an object of %zu bytes does not fit a %zu-byte region",
+			name, piece, region);
+		rte_errno = EINVAL;
+		return -1;
+	}
+	per = region / piece;
+	nreg = (uint32_t)((n + per - 1) / per);
+	if (nreg > NTA_MAX_REGIONS) {
+		rte_errno = ENOMEM;
+		return -1;
+	}
+	if (acfg->initial_regions < nreg)
+		acfg->initial_regions = nreg;
+	if (acfg->max_regions < acfg->initial_regions)
+		acfg->max_regions = RTE_MAX(acfg->initial_regions, 64u);
+	return 0;
+}
+
 struct rte_mempool *
 rte_nta_pktmbuf_pool_create(const char *name, unsigned int n, unsigned int cache_size,
 		uint16_t priv_size, uint16_t data_room_size, int socket_id,
@@ -208,7 +261,7 @@ rte_nta_pktmbuf_pool_create(const char *name, unsigned int n, unsigned int cache
 	struct rte_mempool_objsz objsz;
 	struct nta_arena *arena;
 	struct rte_mempool *mp;
-	size_t region, hp, stride, per;
+	size_t hp, stride;
 	uint32_t elt_size, i, nreg;
 	int ret;
 
@@ -218,25 +271,6 @@ rte_nta_pktmbuf_pool_create(const char *name, unsigned int n, unsigned int cache
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	if (cfg != NULL)
-		acfg = *cfg;
-	acfg.name = (cfg != NULL && cfg->name != NULL) ? cfg->name : name;
-	acfg.backing = NTA_BACKING_HUGETLBFS;
-	hp = acfg.hugepage_size != 0 ? acfg.hugepage_size : (size_t)gethugepagesize();
-	if ((ssize_t)hp <= 0) {
-		NTA_MP_LOG(ERR, "pool %s: no hugepage size known (libhugetlbfs)", name);
-		rte_errno = ENOENT;
-		return NULL;
-	}
-	region = acfg.region_size != 0 ? acfg.region_size : RTE_MIN(hp, (size_t)NTA_REGION_MAX_BYTES);
-	if (region > hp && rte_eal_iova_mode() != RTE_IOVA_VA) {
-		NTA_MP_LOG(ERR, "pool %s: region of %zu bytes spans several %zu-byte pages "
-			"but IOVA is physical", name, region, hp);
-		rte_errno = EINVAL;
-		return NULL;
-	}
-	acfg.region_size = region;
-
 	elt_size = sizeof(struct rte_mbuf) + (unsigned int)priv_size + data_room_size;
 	if (rte_mempool_calc_obj_size(elt_size, 0, &objsz) == 0) {
 		rte_errno = EINVAL;
@@ -244,22 +278,8 @@ rte_nta_pktmbuf_pool_create(const char *name, unsigned int n, unsigned int cache
 	}
 	stride = RTE_ALIGN_CEIL(RTE_ALIGN_CEIL((size_t)objsz.total_size, NTA_UNIT),
 			RTE_MAX((size_t)RTE_MEMPOOL_ALIGN, (size_t)NTA_UNIT));
-	if (stride > region) {
-		NTA_MP_LOG(ERR, "pool %s: an mbuf of %zu bytes does not fit a %zu-byte region",
-			name, stride, region);
-		rte_errno = EINVAL;
+	if (nta_pool_arena_config(name, cfg, n, stride, &acfg, &hp) != 0)
 		return NULL;
-	}
-	per = region / stride;
-	nreg = (n + per - 1) / per;
-	if (nreg > NTA_MAX_REGIONS) {
-		rte_errno = ENOMEM;
-		return NULL;
-	}
-	if (acfg.initial_regions < nreg)
-		acfg.initial_regions = nreg;
-	if (acfg.max_regions < acfg.initial_regions)
-		acfg.max_regions = RTE_MAX(acfg.initial_regions, 64u);
 
 	mp = rte_mempool_create_empty(name, n, elt_size, cache_size,
 			sizeof(struct rte_pktmbuf_pool_private), socket_id, 0);
@@ -273,7 +293,7 @@ rte_nta_pktmbuf_pool_create(const char *name, unsigned int n, unsigned int cache
 	if (arena == NULL) {
 		ret = nta_errno != 0 ? nta_errno : ENOMEM;
 		NTA_MP_LOG(ERR, "pool %s: cannot create a hugetlbfs arena of %u regions of %zu "
-			"bytes: %s", name, acfg.initial_regions, region, nta_strerror(ret));
+			"bytes: %s", name, acfg.initial_regions, acfg.region_size, nta_strerror(ret));
 		rte_mempool_free(mp);
 		rte_errno = ret;
 		return NULL;
@@ -396,9 +416,8 @@ rte_nta_pktmbuf_pool_create_pinned(const char *name, unsigned int n, unsigned in
 	struct nta_arena *arena = NULL;
 	struct rte_mempool *mp;
 	struct nta_pool *p;
-	size_t region, hp, buf_sz, per;
+	size_t hp;
 	unsigned int i;
-	uint32_t nreg;
 	int ret;
 
 	if (name == NULL || n == 0 || data_room_size == 0 ||
@@ -408,42 +427,9 @@ rte_nta_pktmbuf_pool_create_pinned(const char *name, unsigned int n, unsigned in
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	if (cfg != NULL)
-		acfg = *cfg;
-	acfg.name = (cfg != NULL && cfg->name != NULL) ? cfg->name : name;
-	acfg.backing = NTA_BACKING_HUGETLBFS;
-	hp = acfg.hugepage_size != 0 ? acfg.hugepage_size : (size_t)gethugepagesize();
-	if ((ssize_t)hp <= 0) {
-		NTA_MP_LOG(ERR, "pool %s: no hugepage size known (libhugetlbfs)", name);
-		rte_errno = ENOENT;
+	if (nta_pool_arena_config(name, cfg, n, RTE_ALIGN_CEIL((size_t)data_room_size, NTA_UNIT),
+			&acfg, &hp) != 0)
 		return NULL;
-	}
-	region = acfg.region_size != 0 ? acfg.region_size :
-		RTE_MIN(hp, (size_t)NTA_REGION_MAX_BYTES);
-	if (region > hp && rte_eal_iova_mode() != RTE_IOVA_VA) {
-		NTA_MP_LOG(ERR, "pool %s: region of %zu bytes spans several %zu-byte pages "
-			"but IOVA is physical", name, region, hp);
-		rte_errno = EINVAL;
-		return NULL;
-	}
-	acfg.region_size = region;
-	buf_sz = RTE_ALIGN_CEIL((size_t)data_room_size, NTA_UNIT);
-	if (buf_sz > region) {
-		NTA_MP_LOG(ERR, "pool %s: a data room of %u bytes does not fit a %zu-byte region",
-			name, data_room_size, region);
-		rte_errno = EINVAL;
-		return NULL;
-	}
-	per = region / buf_sz;
-	nreg = (uint32_t)((n + per - 1) / per);
-	if (nreg > NTA_MAX_REGIONS) {
-		rte_errno = ENOMEM;
-		return NULL;
-	}
-	if (acfg.initial_regions < nreg)
-		acfg.initial_regions = nreg;
-	if (acfg.max_regions < acfg.initial_regions)
-		acfg.max_regions = RTE_MAX(acfg.initial_regions, 64u);
 
 	/* Headers: mbuf, private area and the buffer's shared info, in DPDK memory. */
 	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) + priv_size +
@@ -467,7 +453,7 @@ rte_nta_pktmbuf_pool_create_pinned(const char *name, unsigned int n, unsigned in
 	if (arena == NULL) {
 		ret = nta_errno != 0 ? nta_errno : ENOMEM;
 		NTA_MP_LOG(ERR, "pool %s: cannot create a hugetlbfs arena of %u regions of %zu "
-			"bytes: %s", name, acfg.initial_regions, region, nta_strerror(ret));
+			"bytes: %s", name, acfg.initial_regions, acfg.region_size, nta_strerror(ret));
 		goto fail;
 	}
 	ctx.arena = arena;
