@@ -250,6 +250,21 @@ nta_pool_arena_config(const char *name, const struct nta_arena_config *cfg, unsi
 	return 0;
 }
 
+/* The arena of pool name, or NULL with *err set and one line logged. */
+static struct nta_arena *
+nta_pool_arena_create(const char *name, const struct nta_arena_config *acfg, int *err)
+{
+	struct nta_arena *arena = nta_arena_create(acfg);
+
+	if (arena == NULL) {
+		*err = nta_errno != 0 ? nta_errno : ENOMEM;
+		NTA_MP_LOG(ERR, "pool %s: cannot create a hugetlbfs arena of %u regions of %zu "
+			"bytes: %s", name, acfg->initial_regions, acfg->region_size,
+			nta_strerror(*err));
+	}
+	return arena;
+}
+
 struct rte_mempool *
 rte_nta_pktmbuf_pool_create(const char *name, unsigned int n, unsigned int cache_size,
 		uint16_t priv_size, uint16_t data_room_size, int socket_id,
@@ -289,11 +304,8 @@ rte_nta_pktmbuf_pool_create(const char *name, unsigned int n, unsigned int cache
 	mbp_priv.mbuf_priv_size = priv_size;
 	rte_pktmbuf_pool_init(mp, &mbp_priv);
 
-	arena = nta_arena_create(&acfg);
+	arena = nta_pool_arena_create(name, &acfg, &ret);
 	if (arena == NULL) {
-		ret = nta_errno != 0 ? nta_errno : ENOMEM;
-		NTA_MP_LOG(ERR, "pool %s: cannot create a hugetlbfs arena of %u regions of %zu "
-			"bytes: %s", name, acfg.initial_regions, acfg.region_size, nta_strerror(ret));
 		rte_mempool_free(mp);
 		rte_errno = ret;
 		return NULL;
@@ -449,11 +461,8 @@ rte_nta_pktmbuf_pool_create_pinned(const char *name, unsigned int n, unsigned in
 	rte_pktmbuf_pool_init(mp, &mbp_priv);
 
 	/* Data: n buffers of the data room, cut by the arena from its regions. */
-	arena = nta_arena_create(&acfg);
+	arena = nta_pool_arena_create(name, &acfg, &ret);
 	if (arena == NULL) {
-		ret = nta_errno != 0 ? nta_errno : ENOMEM;
-		NTA_MP_LOG(ERR, "pool %s: cannot create a hugetlbfs arena of %u regions of %zu "
-			"bytes: %s", name, acfg.initial_regions, acfg.region_size, nta_strerror(ret));
 		goto fail;
 	}
 	ctx.arena = arena;
