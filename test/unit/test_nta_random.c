@@ -38,6 +38,8 @@
 #define JUMBO_SIZE ((size_t)2 * 1024 * 1024 < NTA_REGION_MAX_BYTES ? \
 		(size_t)2 * 1024 * 1024 : (size_t)NTA_REGION_MAX_BYTES)
 #define LIVE_MAX 500
+/* A progress line every PROGRESS_OPS operations of a random run. */
+#define PROGRESS_OPS 100000
 
 /*
  * Under ASan nta_verify() costs about 5 times more (0.9 ms with ~170
@@ -340,6 +342,12 @@ run_random(unsigned int flags, uint64_t seed)
 		if (op % 997 == 0 && check_stats(&m) != TEST_SUCCESS) {
 			printf("stats mismatch after op %" PRIu64 "\n", op);
 			goto out;
+		}
+		if ((op + 1) % PROGRESS_OPS == 0) {
+			/* Flushed: meson's verbose log shows a long run as it goes. */
+			printf("  %" PRIu64 " of %" PRIu64 " ops, %.1f s, %zu live buffers\n",
+				op + 1, opt_ops, nta_test_now() - t0, m.n);
+			fflush(stdout);
 		}
 	}
 	printf("%" PRIu64 " allocs (%" PRIu64 " aligned, %" PRIu64 " jumbo), %" PRIu64
