@@ -7,7 +7,7 @@
 # and answers ICMP echo requests from buffers of its own transmit region.
 # Prints a short summary of what went through.
 #
-#   scripts/demo.sh [CAPTURE.pcap]   (default: Debian python3-dpkt's http.pcap,
+#   scripts/demo.sh [CAPTURE.pcap]   (default: test/e2e/captures' http.pcap,
 #                                     dns_icmp.pcap and nb6-http.pcap, merged)
 #
 # Builds first if needed (NTA_BUILD_DIR, default build), reserves hugepages
@@ -23,7 +23,7 @@ fi
 [ "$(id -u)" = 0 ] || { echo "demo: needs root (hugepages, DPDK)" >&2; exit 1; }
 bdir=${NTA_BUILD_DIR:-build}
 PY=/usr/bin/python3
-data=/usr/share/doc/python3-dpkt/examples/data
+data=test/e2e/captures
 
 if [ "${NTA_SKIP_SETUP:-0}" != 1 ]; then
 	scripts/setup.sh hugepages
@@ -47,7 +47,6 @@ if [ $# -ge 1 ]; then
 	cap=$1
 	[ -r "$cap" ] || { echo "demo: cannot read capture '$cap'" >&2; exit 1; }
 else
-	[ -r "$data/http.pcap" ] || { echo "demo: python3-dpkt's captures are missing (scripts/setup.sh packages)" >&2; exit 1; }
 	cap=$w/demo.pcap
 	mergecap -a -F pcap -w "$cap" "$data/http.pcap" "$data/dns_icmp.pcap" "$data/nb6-http.pcap"
 fi

@@ -6,14 +6,14 @@
   mempool_autotest, mbuf_autotest  dpdk-test --mbuf-pool-ops-name nta: "Test OK"
   testpmd_null   testpmd io forwarding on two net_null ports, with the default
                  mbuf cache and with --mbcache=0: nta selected, RX == TX > 0
-  testpmd_pcap   testpmd io forwarding from a real capture (python3-dpkt's
-                 examples) to a net_pcap output: the same packets, byte for
-                 byte, in order
+  testpmd_pcap   testpmd io forwarding from each real capture of --captures
+                 (test/e2e/captures) to a net_pcap output: the same packets,
+                 byte for byte, in order
   telemetry      dpdk-telemetry.py against a testpmd with an nta pool: the
                  /nta/pools, /nta/stats and /nta/regions endpoints
 
-Exit status 0 on success, 1 on failure, 77 when a needed program or capture
-is missing (meson counts that as skipped).
+Exit status 0 on success, 1 on failure (a missing capture included), 77 when
+a needed DPDK program is missing (meson counts that as skipped).
 """
 
 import argparse
@@ -164,20 +164,10 @@ def read_pcap(path):
     return pkts
 
 
-def find_captures():
-    try:
-        files = subprocess.run(['dpkg', '-L', 'python3-dpkt'], stdout=subprocess.PIPE,
-                               text=True, check=False).stdout.split()
-    except OSError:
-        return []
-    return sorted(f for f in files if f.endswith('.pcap') and os.path.isfile(f))
-
-
-def testpmd_pcap(load, env, workdir):
-    caps = find_captures()
+def testpmd_pcap(load, env, workdir, capdir):
+    caps = sorted(os.path.join(capdir, f) for f in os.listdir(capdir) if f.endswith('.pcap'))
     if not caps:
-        print('SKIP: no capture from python3-dpkt')
-        sys.exit(SKIP)
+        fail('no capture in %s' % capdir)
     tmp = tempfile.mkdtemp(prefix='nta-pcap-', dir=workdir)
     empty = os.path.join(tmp, 'empty.pcap')
     with open(empty, 'wb') as f:
@@ -209,8 +199,7 @@ def testpmd_pcap(load, env, workdir):
         tested += 1
     shutil.rmtree(tmp, ignore_errors=True)
     if tested == 0:
-        print('SKIP: no usable capture')
-        sys.exit(SKIP)
+        fail('no usable capture in %s' % capdir)
 
 
 def telemetry(load, env):
@@ -272,6 +261,7 @@ def main():
                                      'testpmd_pcap', 'telemetry'])
     ap.add_argument('--driver', required=True, help='path of librte_mempool_nta.so')
     ap.add_argument('--workdir', default='.', help='where to put copies and captures')
+    ap.add_argument('--captures', help='folder of the testpmd_pcap captures')
     ap.add_argument('--preload', action='append', default=[],
                     help='library to LD_PRELOAD first (sanitizer runtimes)')
     a = ap.parse_args()
@@ -286,7 +276,9 @@ def main():
     elif a.test == 'telemetry':
         telemetry(load, env)
     else:
-        testpmd_pcap(load, env, a.workdir)
+        if a.captures is None:
+            ap.error('testpmd_pcap needs --captures')
+        testpmd_pcap(load, env, a.workdir, a.captures)
 
 
 if __name__ == '__main__':

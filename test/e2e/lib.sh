@@ -7,7 +7,8 @@ set -euo pipefail
 
 PY=/usr/bin/python3
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-PCAPS=/usr/share/doc/python3-dpkt/examples/data
+# Real captures committed in the tree (captures/README.md).
+PCAPS=$HERE/captures
 : "${NTA_FWD:?NTA_FWD must name dpdk-nta-fwd}"
 : "${NTA_CONSUMER:?NTA_CONSUMER must name nta-consumer}"
 
