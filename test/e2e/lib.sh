@@ -77,6 +77,9 @@ start_fwd() {
 		shift
 	done
 	[ $# -gt 0 ] && shift
+	# Emptied here, not only by the redirection below (done by the child,
+	# possibly after wait_for read an earlier run's "consumer socket" line).
+	: >"$FWD_LOG"
 	"$NTA_FWD" -l 0 --in-memory --no-pci --file-prefix "$PREFIX" --log-level=lib.eal:error \
 		"${eal[@]}" -- --socket "$SOCK" --stats-ms 100 "$@" >"$FWD_LOG" 2>&1 &
 	FWD_PID=$!
