@@ -43,10 +43,20 @@ case $secs in
 esac
 fwd=$bdir/app/nta-fwd/dpdk-nta-fwd
 cons=$bdir/app/nta-consumer/nta-consumer
-[ -x "$fwd" ] && [ -x "$cons" ] || { echo "bench-zc: build first (ninja -C $bdir)" >&2; exit 1; }
+if [ ! -x "$fwd" ] || [ ! -x "$cons" ]; then
+	echo "bench-zc: build first (ninja -C $bdir)" >&2
+	exit 1
+fi
 w=$(mktemp -d /tmp/nta-bench.XXXXXX)
 pids=()
-trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; [ -n "${NTA_BENCH_KEEP:-}" ] || rm -rf "$w"' EXIT
+cleanup() {
+	local p
+	for p in ${pids[@]+"${pids[@]}"}; do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	[ -n "${NTA_BENCH_KEEP:-}" ] || rm -rf "$w"
+}
+trap cleanup EXIT
 
 field() { # FILE FIELD: value in the last stats line
 	grep -E '^nta-fwd: stats:' "$1" | tail -n 1 | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'
@@ -54,7 +64,7 @@ field() { # FILE FIELD: value in the last stats line
 
 # point SIZE MODE -> Mpps (verdicts per second through the consumer)
 point() {
-	local size=$1 mode=$2 log=$w/fwd-$1-$2.log extra=() v0 v1 c1 fp cp
+	local size=$1 mode=$2 log=$w/fwd-$1-$2.log extra=() c1 fp cp
 	[ "$mode" = copy ] && extra=(--copy)
 	${rt[@]+"${rt[@]}"} "$fwd" -l 0 --in-memory --no-pci --file-prefix nta-bench-$$ --log-level=lib.eal:error \
 		--vdev "net_null0,size=$size,copy=$pmdcopy" --vdev "net_null1,size=$size,copy=$pmdcopy" -- \

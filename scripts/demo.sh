@@ -34,7 +34,7 @@ fwd=$bdir/app/nta-fwd/dpdk-nta-fwd
 cons=$bdir/app/nta-consumer/nta-consumer
 
 w=$(mktemp -d /tmp/nta-demo.XXXXXX)
-fp= cp=
+fp='' cp=''
 cleanup() {
 	[ -n "$cp" ] && kill -9 "$cp" 2>/dev/null
 	[ -n "$fp" ] && kill -9 "$fp" 2>/dev/null
@@ -60,8 +60,7 @@ last() { # FIELD: from the forwarder's last stats line
 		awk -F= -v k="$1" '$1 == k { print $2 }'
 }
 wait_until() { # SECONDS FIELD VALUE
-	local i
-	for i in $(seq 1 $(($1 * 20))); do
+	for _ in $(seq 1 $(($1 * 20))); do
 		[ "$(last "$2")" = "$3" ] && return 0
 		sleep 0.05
 	done
@@ -108,7 +107,7 @@ echo "packets in:             $n ($(field rx_bytes) bytes)"
 echo "lent to the consumer:   $(field to_consumer)"
 echo "forwarded (verdict):    $(field verdict_fwd) -> out.pcap has $out: $subset"
 echo "dropped (udp/tcp 53):   $(field verdict_drop)"
-echo "echo replies sent:      $(field consumer_tx) from the consumer's own buffers ($good with valid checksums per tshark)"
+echo "echo replies sent:      $(field consumer_tx) from the consumer's own buffers -> replies.pcap has $rep ($good with valid checksums per tshark)"
 echo "bytes copied:           $(field copied_bytes)"
 echo "zero copy:              $zc"
 echo "refused descriptors:    $(field refused); pool in use at exit: $(field pool_in_use)"

@@ -21,7 +21,7 @@ set -euo pipefail
 # Every package the project needs, in one place. Build: compiler, meson,
 # DPDK; allocator: libhugetlbfs; benchmark rivals: jemalloc, mimalloc; tests
 # and tools: pcap, python packet tools, tshark (mergecap: wireshark-common),
-# tcpreplay, iproute2, ping;
+# tcpreplay, iproute2, ping; shellcheck (the meson test 'shellcheck');
 # clang's runtime for libFuzzer and the sanitizers.
 NTA_PACKAGES=(
 	dpdk dpdk-dev libdpdk-dev
@@ -31,6 +31,7 @@ NTA_PACKAGES=(
 	libpcap-dev
 	python3 python3-dpkt python3-scapy
 	tshark wireshark-common tcpreplay iproute2 iputils-ping
+	shellcheck
 )
 
 log() { printf 'setup: %s\n' "$*"; }

@@ -4,6 +4,7 @@
 # continuous stream (net_null): the forwarder keeps running, every buffer
 # the consumer held comes back (pool in-use count back to its baseline), and
 # a new consumer attaches and works.
+# shellcheck source=test/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 start_fwd --vdev net_null0,size=128 --vdev net_null1,size=128 -- --max-inflight 512
@@ -12,6 +13,7 @@ sleep 0.3
 base=$(fwd_stat pool_in_use)
 [ "$base" = 0 ] || fail "baseline pool_in_use=$base with no consumer (expected 0)"
 RANDOM=$$
+lent_total=0
 reclaimed_total=0
 for i in $(seq 1 20); do
 	start_cons "k$i" --quiet --no-echo
@@ -25,12 +27,23 @@ for i in $(seq 1 20); do
 	wait_for 10 "buffers of consumer $i back" fwd_is pool_in_use "$base"
 	wait_for 5 "nothing in flight" fwd_is inflight 0
 	kill -0 "$FWD_PID" || fail "forwarder died after kill $i"
+	# What this consumer was lent, and what the forwarder took back from it.
+	c1=$(fwd_stat to_consumer)
+	[ "$c1" -ge "$c0" ] || fail "to_consumer went back from $c0 to $c1 after kill $i"
+	lent_total=$((lent_total + c1 - c0))
+	r=$(grep -o 'detached (closed): [0-9]* packets reclaimed' "$FWD_LOG" | tail -n 1 |
+		awk '{ print $3 }')
+	[ -n "$r" ] || fail "no detach line after kill $i"
+	reclaimed_total=$((reclaimed_total + r))
 done
 nre=$(grep -c 'consumer detached (closed' "$FWD_LOG" || true)
 [ "$nre" = 20 ] || fail "forwarder saw $nre detaches, want 20"
 held=$(grep -o 'detached (closed): [0-9]* packets reclaimed' "$FWD_LOG" | awk '{ s += $3 } END { print s + 0 }')
 [ "$held" -gt 0 ] || fail "the consumer never held a packet when killed: the test proves nothing"
-ok "20 kills: forwarder alive, $held held packets reclaimed, pool back to $base each time"
+[ "$reclaimed_total" = "$held" ] ||
+	fail "reclaimed per kill add up to $reclaimed_total, the log's lines to $held"
+[ "$lent_total" -gt 0 ] || fail "no packet was lent while the consumers ran: the test proves nothing"
+ok "20 kills: forwarder alive, $lent_total packets lent, $held held packets reclaimed, pool back to $base each time"
 
 # A new consumer attaches and works.
 start_cons final --no-echo

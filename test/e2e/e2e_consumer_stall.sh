@@ -3,6 +3,7 @@
 # A consumer that stops returning buffers: the forwarder bounds what it has
 # lent (--max-inflight), drops and counts beyond that, and never stalls
 # (it keeps receiving); when the consumer goes, everything comes back.
+# shellcheck source=test/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 max=256
@@ -31,7 +32,7 @@ sleep 0.5
 r1=$(fwd_stat rx) d1=$(fwd_stat dropped) f1=$(fwd_stat inflight) p1=$(fwd_stat pool_in_use)
 sleep 1
 r2=$(fwd_stat rx) d2=$(fwd_stat dropped) f2=$(fwd_stat inflight)
-[ "$f1" = $max ] && [ "$f2" = $max ] || fail "in flight $f1/$f2, bound $max"
+[[ $f1 = "$max" && $f2 = "$max" ]] || fail "in flight $f1/$f2, bound $max"
 [ "$r2" -gt "$r1" ] || fail "forwarder stalled: rx $r1 -> $r2"
 [ "$d2" -gt "$d1" ] || fail "no drops counted beyond the bound: $d1 -> $d2"
 [ "$p1" -le $((max + 64)) ] || fail "pool_in_use=$p1 with $max lent"
@@ -39,8 +40,9 @@ ok "bound $max held; rx went on ($r1 -> $r2), drops counted ($d1 -> $d2)"
 # A second consumer is told the forwarder is busy.
 rc=0
 "$NTA_CONSUMER" --socket "$SOCK" --quiet >"$W/cons-second.log" 2>&1 || rc=$?
-[ "$rc" = 1 ] && grep -q 'Device or resource busy' "$W/cons-second.log" ||
+if [ "$rc" != 1 ] || ! grep -q 'Device or resource busy' "$W/cons-second.log"; then
 	fail "second consumer: rc $rc, $(cat "$W/cons-second.log")"
+fi
 ok "a second consumer was refused (EBUSY)"
 kill -9 "$CONS_PID"
 wait_for 10 "detach" fwd_is attached 0

@@ -5,6 +5,7 @@
 # the same buffer twice; forged transmit descriptors): each is refused and
 # counted exactly, nothing crashes, the output is still the input byte for
 # byte (nothing corrupted or lost), the pool comes back whole.
+# shellcheck source=test/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 : "${NTA_FORGE:?NTA_FORGE must name nta-e2e-forge}"
 
@@ -23,7 +24,9 @@ kill -0 "$FWD_PID" || fail "forwarder died"
 stop_pid "$CONS_PID"
 stop_fwd
 grep -q 'receive regions cannot be made writable' "$W/cons-forge.log" || fail "read-only check"
-for f in $(grep '^forge: expect' "$W/cons-forge.log" | cut -d' ' -f3-); do
+read -ra expect < <(grep -m 1 '^forge: expect' "$W/cons-forge.log" | cut -d' ' -f3-)
+[ ${#expect[@]} -gt 0 ] || fail "the forger printed no expected counts"
+for f in "${expect[@]}"; do
 	key=${f%%=*}
 	want=${f#*=}
 	got=$(grep '^nta-fwd: final: refused_region' "$FWD_LOG" | tr ' ' '\n' |

@@ -5,6 +5,7 @@
 # forwarder keeps its own indices privately, sees the impossible ones,
 # detaches that consumer as a protocol violation, takes everything back,
 # and serves the next consumer.
+# shellcheck source=test/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 : "${NTA_FORGE:?NTA_FORGE must name nta-e2e-forge}"
 

@@ -3,6 +3,7 @@
 # ICMP echo requests in a real capture are answered by the consumer from its
 # own transmit region (handed to the NIC without a copy); scapy and tshark
 # check the replies.
+# shellcheck source=test/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 cap=$PCAPS/dns_icmp.pcap

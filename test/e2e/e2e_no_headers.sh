@@ -7,6 +7,7 @@
 # and the consumer's mappings of those files, read through /proc/PID/mem,
 # hold no word equal to the pool pointer every mbuf header carries.
 # Negative control: --pool whole (headers in the regions) must fail both.
+# shellcheck source=test/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 lent_some() {
@@ -21,7 +22,7 @@ scan_run() {
 	HDR=$(grep '^nta-fwd: mbuf headers:' "$FWD_LOG") || fail "no header line"
 	pool=$(echo "$HDR" | sed -n 's/.* pool=\(0x[0-9a-f]*\) .*/\1/p')
 	span=$(echo "$HDR" | sed -n 's/.* span=\(0x[0-9a-f]*-0x[0-9a-f]*\) .*/\1/p')
-	[ -n "$pool" ] && [ -n "$span" ] || fail "cannot parse: $HDR"
+	[[ -n $pool && -n $span ]] || fail "cannot parse: $HDR"
 	lo=${span%-*}
 	hi=${span#*-}
 	start_cons main --quiet --no-echo

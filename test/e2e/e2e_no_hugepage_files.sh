@@ -5,10 +5,16 @@
 # mappings show "(deleted)"), EAL runs --in-memory, the transmit region is a
 # memfd. Cases: clean exit; consumer SIGKILL; forwarder SIGKILL with a
 # consumer attached (the consumer notices and exits).
+# shellcheck source=test/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 hp_files() {
-	ls /dev/hugepages/ 2>/dev/null | grep -E "^nta-fwd-$1-" || true
+	local f
+	for f in /dev/hugepages/nta-fwd-"$1"-*; do
+		if [ -e "$f" ]; then
+			basename -- "$f"
+		fi
+	done
 }
 
 # 1. while running: hugepage mappings exist, and no file names
@@ -39,7 +45,7 @@ start_cons b --quiet --no-echo
 wait_for 10 "attached" fwd_is attached 1
 kill -9 "$FWD_PID"
 wait "$FWD_PID" 2>/dev/null || true
-for i in $(seq 1 100); do
+for _ in $(seq 1 100); do
 	kill -0 "$CONS_PID" 2>/dev/null || break
 	sleep 0.05
 done

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Real captures through net_pcap with a consumer that forwards everything:
 # the output is the input, byte for byte, in order; nothing was copied.
+# shellcheck source=test/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 # The default pool (the nta mempool driver's pinned external buffers when

@@ -3,6 +3,7 @@
 # Real kernel traffic: net_af_packet on one end of a veth pair whose other
 # end is in a network namespace made here; a ping from the namespace is
 # answered by the consumer (the reply leaves from its transmit region).
+# shellcheck source=test/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 command -v ping >/dev/null || skip "no ping"

@@ -6,6 +6,7 @@
 # it read through its own read-only mapping. They must agree, the bytes must
 # be the capture's, and copied_bytes must stay 0. Then the same run with
 # --copy must show copies (the counter is real).
+# shellcheck source=test/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 cap=$PCAPS/http.pcap

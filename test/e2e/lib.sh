@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
 # Common helpers of the e2e tests (sourced). Every test: root, hugepages,
 # the forwarder on core 0 with --in-memory, the consumer pinned to core 1,
 # everything it started killed and removed in the EXIT trap.
@@ -7,7 +8,8 @@ set -euo pipefail
 
 PY=/usr/bin/python3
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# Real captures committed in the tree (captures/README.md).
+# Real captures committed in the tree (captures/README.md); the tests read them.
+# shellcheck disable=SC2034
 PCAPS=$HERE/captures
 : "${NTA_FWD:?NTA_FWD must name dpdk-nta-fwd}"
 : "${NTA_CONSUMER:?NTA_CONSUMER must name nta-consumer}"
@@ -132,10 +134,10 @@ fwd_is() {
 # STOP_RC.
 STOP_RC=0
 stop_pid() {
-	local p=$1 i
+	local p=$1
 	STOP_RC=0
 	kill -INT "$p" 2>/dev/null || { wait "$p" 2>/dev/null || STOP_RC=$?; return 0; }
-	for i in $(seq 1 200); do
+	for _ in $(seq 1 200); do
 		kill -0 "$p" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -151,9 +153,13 @@ stop_fwd() {
 
 # no_hugepage_files PID: the forwarder left no file in hugetlbfs.
 no_hugepage_files() {
-	local left
-	left=$(ls /dev/hugepages/ 2>/dev/null | grep -E "nta-fwd-$1-|$PREFIX" || true)
-	[ -z "$left" ] || fail "hugepage files left behind: $left"
+	local f left=''
+	for f in /dev/hugepages/*nta-fwd-"$1"-* /dev/hugepages/*"$PREFIX"*; do
+		if [ -e "$f" ]; then
+			left+=" ${f##*/}"
+		fi
+	done
+	[ -z "$left" ] || fail "hugepage files left behind:$left"
 }
 
 # run_pcap IN CONS_ARGS...: forward the capture IN through net_pcap port 0
