@@ -32,7 +32,7 @@ struct fwd_region {
 	uint64_t iova;
 	int ro_fd;               /* read-only fd handed to consumers, or -1 */
 	int rw_fd;               /* read-write fd (memfd regions), or -1 */
-	int registered;          /* registered with rte_extmem_register */
+	int registered;          /* TX, copy: rte_nta_extmem_register() done */
 };
 
 /* A packet lent to the consumer. */

@@ -6,76 +6,29 @@
  * Packet memory of the forwarder: an NTA arena of hugetlbfs files, each
  * region registered with DPDK as external memory and holding the mbufs of a
  * pktmbuf pool; plus the consumer's transmit region (a hugepage memfd).
+ * Registration with DPDK (and DMA mapping) is the mempool driver's:
+ * rte_nta_arena_dma_register() for the arena, rte_nta_extmem_register() for
+ * the memfd regions.
  */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
-#include <rte_ethdev.h>
 #include <rte_mbuf.h>
-#include <rte_memory.h>
 #include <rte_mempool.h>
 
 #include "nta.h"
 #include "nta_share.h"
-#ifdef NTA_FWD_HAVE_DRIVER
 #include "rte_mempool_nta.h"
-#endif
 #include "fwd.h"
 
 #define HUGE_2M (2u * 1024 * 1024)
-
-/* Register [va, va+len) with DPDK, IO addresses page by page. */
-static int
-register_extmem(void *va, size_t len, size_t pg, uint64_t *iova0)
-{
-	unsigned int n = (unsigned int)(len / pg), i;
-	rte_iova_t *iova;
-	int ret = 0;
-
-	if (n == 0)
-		return -EINVAL;
-	iova = calloc(n, sizeof(*iova));
-	if (iova == NULL)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		void *p = (uint8_t *)va + (size_t)i * pg;
-
-		if (rte_eal_iova_mode() == RTE_IOVA_VA)
-			iova[i] = (rte_iova_t)(uintptr_t)p;
-		else
-			iova[i] = rte_mem_virt2phy(p);
-	}
-	if (rte_extmem_register(va, len, iova, n, pg) != 0)
-		ret = -rte_errno;
-	else
-		*iova0 = iova[0];
-	free(iova);
-	return ret;
-}
-
-/* Map the memory for DMA on every port's device; vdevs say ENOTSUP. */
-static void
-dma_map_ports(void *va, uint64_t iova, size_t len)
-{
-	struct rte_eth_dev_info info;
-	uint16_t port;
-
-	if (iova == RTE_BAD_IOVA)
-		return;
-	RTE_ETH_FOREACH_DEV(port) {
-		if (rte_eth_dev_info_get(port, &info) != 0 || info.device == NULL)
-			continue;
-		rte_dev_dma_map(info.device, va, iova, len);
-	}
-}
 
 /*
  * Lend region r to consumers: a read-only fd, then no file name any more, so
@@ -98,14 +51,12 @@ region_export(struct fwd_region *r, const struct nta_region_info *info)
 	return 0;
 }
 
-#ifdef NTA_FWD_HAVE_DRIVER
 /* >8 Start of the pool from the nta mempool driver. */
 static int
 pool_create_driver(struct fwd *f)
 {
 	struct nta_arena_config cfg;
 	uint32_t i, n;
-	struct rte_mempool_objsz objsz;
 	size_t stride;
 
 	/* As many 2 MB regions as the pool needs, and no more: the arena must
@@ -113,14 +64,7 @@ pool_create_driver(struct fwd *f)
 	 * Pinned (default): only the data rooms are in the arena. Whole: each
 	 * mbuf, header included.
 	 */
-	if (f->whole_pool) {
-		rte_mempool_calc_obj_size(sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE, 0,
-				&objsz);
-		stride = RTE_ALIGN_CEIL(RTE_ALIGN_CEIL((size_t)objsz.total_size, NTA_UNIT),
-				RTE_MAX((size_t)RTE_MEMPOOL_ALIGN, (size_t)NTA_UNIT));
-	} else {
-		stride = RTE_ALIGN_CEIL((size_t)RTE_MBUF_DEFAULT_BUF_SIZE, NTA_UNIT);
-	}
+	stride = rte_nta_pktmbuf_stride(0, RTE_MBUF_DEFAULT_BUF_SIZE, !f->whole_pool);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.name = "fwd";        /* files: <hugetlbfs>/nta-fwd-<pid>-<region> */
 	cfg.region_size = HUGE_2M;
@@ -166,7 +110,6 @@ pool_create_driver(struct fwd *f)
 	return 0;
 }
 /* >8 End of the pool from the nta mempool driver. */
-#endif
 
 /* The same pool built here: ring_mp_mc ops on the arena's regions. */
 static int
@@ -218,6 +161,12 @@ pool_create_ring(struct fwd *f)
 	priv.mbuf_priv_size = 0;
 	rte_pktmbuf_pool_init(f->pool, &priv);
 
+	/* Every region as DPDK external memory, DMA-mapped when IOVA-contiguous. */
+	if (rte_nta_arena_dma_register(f->arena, HUGE_2M) != 0) {
+		fprintf(stderr, "nta-fwd: cannot register the arena's regions with DPDK: %s\n",
+				rte_strerror(rte_errno));
+		return -rte_errno;
+	}
 	for (i = 0; i < f->n_regions; i++) {
 		struct fwd_region *r = &f->region[i];
 		struct nta_region_info info;
@@ -236,16 +185,8 @@ pool_create_ring(struct fwd *f)
 		}
 		r->id = info.id;
 		r->size = info.size;
+		r->iova = info.iova;
 		r->flags = NTA_SHARE_REGION_RX;
-		ret = register_extmem(r->base, r->size, HUGE_2M, &r->iova);
-		if (ret != 0) {
-			fprintf(stderr, "nta-fwd: rte_extmem_register region %u: %s\n", i,
-					rte_strerror(-ret));
-			return ret;
-		}
-		r->registered = 1;
-		nta_region_set_iova(f->arena, i, r->iova);
-		dma_map_ports(r->base, r->iova, r->size);
 		if (region_export(r, &info) != 0)
 			return -EIO;
 		ret = rte_mempool_populate_virt(f->pool, r->base, r->size, HUGE_2M, NULL, NULL);
@@ -269,10 +210,8 @@ fwd_pool_create(struct fwd *f)
 
 	for (i = 0; i < FWD_MAX_REGIONS; i++)
 		f->region[i].ro_fd = f->region[i].rw_fd = -1;
-#ifdef NTA_FWD_HAVE_DRIVER
 	if (!f->ring_pool)
 		return pool_create_driver(f);
-#endif
 	return pool_create_ring(f);
 }
 
@@ -305,11 +244,12 @@ fail:
 }
 
 int
-fwd_extra_region_create(struct fwd *f, struct fwd_region *r, uint32_t id, uint32_t flags,
-		size_t size, int writable)
+fwd_extra_region_create(struct fwd *f __rte_unused, struct fwd_region *r, uint32_t id,
+		uint32_t flags, size_t size, int writable)
 {
 	const char *name = flags & NTA_SHARE_REGION_TX ? "nta-tx" : "nta-copy";
-	int huge = 1, ret;
+	size_t pg;
+	int huge = 1;
 	void *p = NULL;
 
 	r->rw_fd = shared_memfd(name, size, 1, &p);
@@ -325,16 +265,18 @@ fwd_extra_region_create(struct fwd *f, struct fwd_region *r, uint32_t id, uint32
 	r->size = size;
 	r->id = id;
 	r->flags = flags;
-	r->iova = RTE_BAD_IOVA;
-	ret = register_extmem(p, size, huge ? HUGE_2M : (size_t)sysconf(_SC_PAGESIZE), &r->iova);
-	if (ret != 0)
+	/*
+	 * Ordinary pages (no hugepage free) are not IOVA-contiguous when IOVA
+	 * is physical: r->iova is then RTE_BAD_IOVA, never base + offset.
+	 */
+	pg = huge ? HUGE_2M : (size_t)sysconf(_SC_PAGESIZE);
+	r->registered = rte_nta_extmem_register(p, size, pg, &r->iova) == 0;
+	if (!r->registered) {
 		fprintf(stderr, "nta-fwd: warning: region %#x not registered with DPDK: %s\n",
-				id, rte_strerror(-ret));
-	else
-		dma_map_ports(p, r->iova, size);
-	r->registered = ret == 0;
+				id, rte_strerror(rte_errno));
+		r->iova = RTE_BAD_IOVA;
+	}
 	r->ro_fd = writable ? -1 : nta_share_reopen_ro(r->rw_fd);
-	(void)f;
 	return 0;
 }
 
@@ -348,13 +290,13 @@ fwd_pool_destroy(struct fwd *f)
 	for (i = 0; i < f->n_regions; i++) {
 		struct fwd_region *r = &f->region[i];
 
-		if (r->registered)
-			rte_extmem_unregister(r->base, r->size);
 		if (r->ro_fd >= 0)
 			close(r->ro_fd);
 	}
-	if (!f->pool_owns_arena)
+	if (!f->pool_owns_arena) {
+		rte_nta_arena_dma_unregister(f->arena);
 		nta_arena_destroy(f->arena);
+	}
 	f->arena = NULL;
 	for (i = 0; i < 2; i++) {
 		struct fwd_region *r = i == 0 ? &f->tx_region : &f->copy_region;
@@ -362,7 +304,7 @@ fwd_pool_destroy(struct fwd *f)
 		if (r->base == NULL)
 			continue;
 		if (r->registered)
-			rte_extmem_unregister(r->base, r->size);
+			rte_nta_extmem_unregister(r->base, r->size, r->iova);
 		munmap(r->base, r->size);
 		if (r->ro_fd >= 0)
 			close(r->ro_fd);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -26,6 +27,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_memory.h>
 #include <rte_memzone.h>
 #include <rte_mempool.h>
 
@@ -700,6 +702,94 @@ test_pinned_pool(void)
 	rte_mempool_free(mp);
 }
 
+#define CONTIG_PAGES 64
+
+/*
+ * The contiguity rule of DMA registration: memory gets one IOVA (and a DMA
+ * mapping) only when its pages are IOVA-contiguous. Ordinary pages with IOVA
+ * as PA usually are not: they are then registered with the IOVA of each page
+ * and no single IOVA, so that nothing hands a device base + offset past the
+ * first page. Checked against the IOVAs DPDK reports page by page, for
+ * rte_nta_extmem_register() and for an arena's region
+ * (rte_nta_arena_dma_register()).
+ */
+static void
+test_extmem_contig(void)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), len = CONTIG_PAGES * pg;
+	struct nta_arena_config cfg = {
+		.name = "t_contig",
+		.backing = NTA_BACKING_EXTERNAL,
+		.region_size = len,
+		.max_regions = 1,
+		.flags = NTA_ARENA_F_NO_CACHE,
+	};
+	rte_iova_t pages[CONTIG_PAGES];
+	struct nta_region_info ri;
+	struct nta_arena *arena;
+	uint64_t iova = 0, want;
+	bool contig = true;
+	unsigned int i;
+	char *va, *buf;
+
+	va = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(va != MAP_FAILED, "mmap of %zu bytes", len);
+	if (va == MAP_FAILED)
+		return;
+	memset(va, 1, len);     /* every page gets a frame of its own */
+	for (i = 0; i < CONTIG_PAGES; i++) {
+		pages[i] = rte_mem_virt2iova(va + i * pg);
+		if (pages[i] == RTE_BAD_IOVA || pages[i] != pages[0] + i * pg)
+			contig = false;
+	}
+	want = contig ? pages[0] : UINT64_MAX;
+	printf("extmem_contig: IOVA as %s, %u pages of %zu bytes %sIOVA-contiguous\n",
+		rte_eal_iova_mode() == RTE_IOVA_VA ? "VA" : "PA", CONTIG_PAGES, pg,
+		contig ? "" : "not ");
+
+	CHECK(rte_nta_extmem_register(va + 8, len - pg, pg, &iova) == -1 && rte_errno == EINVAL,
+		"misaligned start accepted");
+	CHECK(rte_nta_extmem_register(va, len - 8, pg, &iova) == -1 && rte_errno == EINVAL,
+		"partial page accepted");
+	CHECK(rte_nta_extmem_register(va, len, 0, &iova) == -1 && rte_errno == EINVAL,
+		"page size 0 accepted");
+	CHECK(rte_nta_extmem_register(va, len, pg, &iova) == 0, "register: %s",
+		rte_strerror(rte_errno));
+	CHECK(iova == want, "IOVA %#" PRIx64 ", want %#" PRIx64, iova, want);
+	/* DPDK knows every page at its own IOVA. */
+	for (i = 0; i < CONTIG_PAGES; i++)
+		if (pages[i] != RTE_BAD_IOVA)
+			CHECK(rte_mem_virt2iova(va + i * pg + 8) == pages[i] + 8,
+				"page %u at IOVA %#" PRIx64 ", want %#" PRIx64, i,
+				rte_mem_virt2iova(va + i * pg + 8), pages[i] + 8);
+	CHECK(rte_nta_extmem_unregister(va, len, iova) == 0, "unregister: %s",
+		rte_strerror(rte_errno));
+	CHECK(rte_nta_extmem_unregister(va, len, iova) == -1, "second unregister succeeded");
+
+	/* The same memory as an arena's region. */
+	arena = nta_arena_create(&cfg);
+	CHECK(arena != NULL, "external arena: %s", nta_strerror(nta_errno));
+	if (arena == NULL)
+		goto out;
+	CHECK(nta_arena_add_memory(arena, va, len, UINT64_MAX) == 0, "add memory: %s",
+		nta_strerror(nta_errno));
+	CHECK(rte_nta_arena_dma_register(arena, pg) == 0, "arena register: %s",
+		rte_strerror(rte_errno));
+	CHECK(nta_region_info(arena, 0, &ri) == 0 && ri.iova == want,
+		"region IOVA %#" PRIx64 ", want %#" PRIx64, ri.iova, want);
+	buf = nta_alloc(arena, 3 * pg);
+	CHECK(buf != NULL, "alloc: %s", nta_strerror(nta_errno));
+	if (buf != NULL) {
+		CHECK(nta_iova(arena, buf + 2 * pg) == (contig ? want + (uint64_t)(buf - va) +
+			2 * pg : UINT64_MAX), "IOVA of a buffer past the first page");
+		nta_free(arena, buf);
+	}
+	rte_nta_arena_dma_unregister(arena);
+	nta_arena_destroy(arena);
+out:
+	munmap(va, len);
+}
+
 struct test {
 	const char *name;
 	void (*fn)(void);
@@ -719,6 +809,7 @@ static const struct test tests[] = {
 	{ "exact", test_exact },
 	{ "hugetlbfs_pool", test_hugetlbfs_pool },
 	{ "pinned_pool", test_pinned_pool },
+	{ "extmem_contig", test_extmem_contig },
 };
 
 int

@@ -7,6 +7,13 @@
 
 /*
  * Internals of the mempool driver 'nta', shared by its source files. Not API.
+ * Every internal name starts with mpn_ (MPN_ for macros), apart from the
+ * library's nta_ names and the public rte_nta_ ones.
+ *
+ * Who calls whom (no cycle): rte_mempool_nta.c (ops) -> nta_mp_stack.c,
+ * nta_mp_telemetry.c, nta_mp_dma.c; nta_mp_pool.c -> rte_mempool_nta.c,
+ * nta_mp_dma.c; nta_mp_exact.c -> nta_mp_dma.c; nta_mp_telemetry.c ->
+ * nta_mp_stack.c; everyone -> nta_mp_log.c.
  *
  * Free objects are tracked outside the arena (the arena only places them and
  * keeps them allocated for the pool's lifetime):
@@ -42,25 +49,32 @@
 
 #include "rte_mempool_nta.h"
 
-extern int nta_mp_logtype;
+/*
+ * Marks the definition of every public rte_nta_* function: the only names
+ * the driver's shared object exports when built with hidden visibility.
+ */
+#define RTE_NTA_EXPORT __attribute__((visibility("default")))
 
-#define NTA_MP_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, nta_mp_logtype, "nta_mempool: " fmt "\n", ##__VA_ARGS__)
+/* Log type pmd.mempool.nta (nta_mp_log.c). */
+extern int mpn_logtype;
+
+#define MPN_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, mpn_logtype, "nta_mempool: " fmt "\n", ##__VA_ARGS__)
 
 /* Most objects one lcore stack holds. */
-#define NTA_LC_MAX 512
+#define MPN_LC_MAX 512
 
 /* The stack of one lcore. Only its owner pushes and pops, except a stealer. */
-struct nta_lc {
+struct mpn_lc {
 	uint32_t busy;          /* owner inside an operation (owner writes) */
 	uint32_t steal;         /* a stealer wants the stack (stealer writes) */
 	uint32_t len;           /* objects in objs[] */
 	rte_spinlock_t lock;    /* held by a stealer, or by the owner in slow mode */
-	void *objs[NTA_LC_MAX];
+	void *objs[MPN_LC_MAX];
 } __rte_cache_aligned;
 
 /* The shared stack. */
-struct nta_shared {
+struct mpn_shared {
 	rte_spinlock_t lock;
 	uint32_t len;
 	uint32_t cap;
@@ -68,11 +82,11 @@ struct nta_shared {
 } __rte_cache_aligned;
 
 /* Private data of one pool (mp->pool_data). */
-struct nta_pool {
-	struct nta_lc *lc[RTE_MAX_LCORE];  /* NULL for lcores without a stack */
+struct mpn_pool {
+	struct mpn_lc *lc[RTE_MAX_LCORE];  /* NULL for lcores without a stack */
 	uint32_t lc_cap;                   /* objects an lcore stack may hold */
 	bool asym;                         /* membarrier() handshake available */
-	struct nta_shared sh;
+	struct mpn_shared sh;
 	rte_spinlock_t steal_lock __rte_cache_aligned;
 	struct rte_mempool *mp;
 	struct nta_arena *arena;
@@ -89,23 +103,58 @@ struct nta_pool {
 	size_t stride;          /* bytes one object takes in a region */
 	size_t region_size;     /* bytes of a region of an external arena */
 	uint64_t foreign;       /* objects refused by the debug check */
-	struct nta_lc *lc_mem;  /* allocation that holds the lcore stacks */
-	TAILQ_ENTRY(nta_pool) next;
+	struct mpn_lc *lc_mem;  /* allocation that holds the lcore stacks */
+	TAILQ_ENTRY(mpn_pool) next;
 };
 
 /* Bytes one object of mp takes (header, element, trailer). */
 static inline size_t
-nta_mp_total_size(const struct rte_mempool *mp)
+mpn_total_size(const struct rte_mempool *mp)
 {
 	return (size_t)mp->header_size + mp->elt_size + mp->trailer_size;
 }
 
-/* The pool's private data, or NULL when mp is not an allocated 'nta' pool. */
-struct nta_pool *nta_mp_pool(const struct rte_mempool *mp);
+/* Alignment of every object header of a pool with the given mempool flags. */
+static inline size_t
+mpn_align(unsigned int mp_flags)
+{
+	return (mp_flags & RTE_MEMPOOL_F_NO_CACHE_ALIGN) ? NTA_UNIT :
+		RTE_MAX((size_t)RTE_MEMPOOL_ALIGN, (size_t)NTA_UNIT);
+}
 
-/* Register the arena's regions with DPDK (rte_nta_arena_dma_register()). */
-int nta_mp_arena_register(struct nta_arena *arena, size_t page_size);
-/* Undo nta_mp_arena_register() for every region of the arena. */
-void nta_mp_arena_unregister(struct nta_arena *arena);
+/*
+ * Bytes one object of total bytes (header, element, trailer) takes in a
+ * region: whole allocation units, then whole alignments.
+ */
+static inline size_t
+mpn_stride(size_t total, size_t align)
+{
+	return RTE_ALIGN_CEIL(RTE_ALIGN_CEIL(total, (size_t)NTA_UNIT), align);
+}
+
+/* ---- rte_mempool_nta.c: the ops. */
+
+/* The pool's private data, or NULL when mp is not an allocated 'nta' pool. */
+struct mpn_pool *mpn_pool(const struct rte_mempool *mp);
+
+/* ---- nta_mp_stack.c: the lcore stacks and the shared stack. */
+
+/* Ops callbacks enqueue, dequeue, get_count. */
+int mpn_stack_enqueue(struct rte_mempool *mp, void * const *obj_table, unsigned int n);
+int mpn_stack_dequeue(struct rte_mempool *mp, void **obj_table, unsigned int n);
+unsigned int mpn_stack_count(const struct rte_mempool *mp);
+/*
+ * Set up the stacks of p (p->mp set): lcore stacks of lc_cap objects (0 for
+ * the default), a shared stack for every object. The number of lcore
+ * stacks, or -ENOMEM.
+ */
+int mpn_stack_init(struct mpn_pool *p, uint32_t lc_cap);
+/* Free what mpn_stack_init() allocated; safe after a failed init. */
+void mpn_stack_fini(struct mpn_pool *p);
+
+/* ---- nta_mp_telemetry.c: the pools listed by /nta/pools. */
+
+void mpn_tel_add(struct mpn_pool *p);
+void mpn_tel_remove(struct mpn_pool *p);
 
 #endif /* NTA_MEMPOOL_PRIVATE_H */

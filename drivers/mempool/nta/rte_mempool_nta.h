@@ -29,6 +29,8 @@
  * the codes listed for each function.
  */
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -191,8 +193,10 @@ int rte_nta_mbuf_to_desc(const struct nta_arena *arena, const struct rte_mbuf *m
  *   Page size of the regions' memory; 0 for the default hugepage size when
  *   regions have a backing file, the system page size otherwise.
  * @return
- *   0, or -1 with rte_errno set:
- *   - EINVAL: NULL arena, or a region whose IOVA is not contiguous.
+ *   0, or -1 with rte_errno set (a region whose pages are not
+ *   IOVA-contiguous is registered all the same, with nta_region_set_iova()
+ *   of UINT64_MAX and no DMA mapping, see rte_nta_extmem_register()):
+ *   - EINVAL: NULL arena, or a region that is not whole pages.
  *   - ENOSPC: DPDK has no room for more external memory.
  *   - ENOMEM: no memory for the page table.
  */
@@ -204,6 +208,70 @@ int rte_nta_arena_dma_register(struct nta_arena *arena, size_t page_size);
  * nothing.
  */
 void rte_nta_arena_dma_unregister(struct nta_arena *arena);
+
+/**
+ * Register memory that is not an arena's with DPDK, as
+ * rte_nta_arena_dma_register() does for each region: rte_extmem_register()
+ * with the IOVA of every page (rte_mem_virt2iova(), each page touched first,
+ * so the memory must be writable), and, when those IOVAs are contiguous,
+ * rte_dev_dma_map() for each ethdev port whose bus supports it. Memory
+ * whose pages are not IOVA-contiguous (ordinary pages when IOVA is
+ * physical) is registered but gets no single IOVA: *iova is UINT64_MAX and
+ * nothing is DMA-mapped, so that no device is given base + offset past the
+ * first page.
+ *
+ * @param va
+ *   Start of the memory, page-aligned.
+ * @param len
+ *   Bytes, a whole number of pages.
+ * @param page_size
+ *   Page size of the memory (e.g. 2 MB for hugepages, the system page size
+ *   otherwise).
+ * @param iova
+ *   Gets the IOVA of va when the whole memory is IOVA-contiguous,
+ *   UINT64_MAX (RTE_BAD_IOVA) otherwise.
+ * @return
+ *   0, or -1 with rte_errno set:
+ *   - EINVAL: NULL va or iova, len or page_size 0, va or len not whole
+ *     pages; or as rte_extmem_register().
+ *   - ENOMEM: no memory for the page table.
+ *   - EEXIST: the memory overlaps memory registered before.
+ *   - ENOSPC: DPDK has no room for more external memory.
+ */
+int rte_nta_extmem_register(void *va, size_t len, size_t page_size, uint64_t *iova);
+
+/**
+ * Undo rte_nta_extmem_register(): DMA unmap (when iova is not UINT64_MAX)
+ * and rte_extmem_unregister().
+ *
+ * @param va
+ *   Start of the memory, as registered.
+ * @param len
+ *   Bytes, as registered.
+ * @param iova
+ *   What rte_nta_extmem_register() gave.
+ * @return
+ *   0, or -1 with rte_errno set:
+ *   - EINVAL: NULL va, len 0, or as rte_extmem_unregister().
+ *   - ENOENT: the memory is not registered.
+ *   - EBUSY: DPDK still uses the memory.
+ */
+int rte_nta_extmem_unregister(void *va, size_t len, uint64_t iova);
+
+/**
+ * Bytes one mbuf takes in the arena of a pool created with the same
+ * priv_size and data_room_size: with pinned false, by
+ * rte_nta_pktmbuf_pool_create() (the whole object: mempool header, mbuf,
+ * private area, data room and trailer, in whole NTA_UNITs and whole cache
+ * lines); with pinned true, by rte_nta_pktmbuf_pool_create_pinned() (the
+ * data room in whole NTA_UNITs). A region of R bytes holds R / stride mbufs,
+ * which lets an application size its arena (initial_regions, max_regions).
+ *
+ * @return
+ *   The stride in bytes; 0 only for pinned with data_room_size 0. Never
+ *   fails.
+ */
+size_t rte_nta_pktmbuf_stride(uint16_t priv_size, uint16_t data_room_size, bool pinned);
 
 /** A source of exact-size mbufs (opaque). */
 struct rte_nta_exact;

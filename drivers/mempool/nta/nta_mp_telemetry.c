@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The NTA authors
+ */
+
+/* Telemetry of 'nta' pools: /nta/pools, /nta/stats,<pool>, /nta/regions,<pool>. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include "nta_mempool_private.h"
+
+/* Every allocated pool. */
+static TAILQ_HEAD(, mpn_pool) mpn_pools = TAILQ_HEAD_INITIALIZER(mpn_pools);
+static rte_spinlock_t mpn_pools_lock = RTE_SPINLOCK_INITIALIZER;
+
+void
+mpn_tel_add(struct mpn_pool *p)
+{
+	rte_spinlock_lock(&mpn_pools_lock);
+	TAILQ_INSERT_TAIL(&mpn_pools, p, next);
+	rte_spinlock_unlock(&mpn_pools_lock);
+}
+
+void
+mpn_tel_remove(struct mpn_pool *p)
+{
+	rte_spinlock_lock(&mpn_pools_lock);
+	TAILQ_REMOVE(&mpn_pools, p, next);
+	rte_spinlock_unlock(&mpn_pools_lock);
+}
+
+/* The pool named params (mpn_pools_lock held), or NULL. */
+static struct mpn_pool *
+mpn_tel_find(const char *params)
+{
+	struct mpn_pool *p;
+
+	if (params == NULL)
+		return NULL;
+	TAILQ_FOREACH(p, &mpn_pools, next)
+		if (strcmp(p->mp->name, params) == 0)
+			return p;
+	return NULL;
+}
+
+static int
+mpn_tel_pools(const char *cmd __rte_unused, const char *params __rte_unused,
+		struct rte_tel_data *d)
+{
+	struct mpn_pool *p;
+
+	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
+	rte_spinlock_lock(&mpn_pools_lock);
+	TAILQ_FOREACH(p, &mpn_pools, next)
+		rte_tel_data_add_array_string(d, p->mp->name);
+	rte_spinlock_unlock(&mpn_pools_lock);
+	return 0;
+}
+
+static void
+mpn_tel_stats_dict(const struct mpn_pool *p, const struct nta_stats *st, struct rte_tel_data *d)
+{
+	char frag[32];
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "pool", p->mp->name);
+	rte_tel_data_add_dict_u64(d, "objects", p->mp->size);
+	rte_tel_data_add_dict_u64(d, "objects_free", mpn_stack_count(p->mp));
+	rte_tel_data_add_dict_u64(d, "regions", st->regions);
+	rte_tel_data_add_dict_u64(d, "bytes_total", st->bytes_total);
+	rte_tel_data_add_dict_u64(d, "bytes_used", st->bytes_used);
+	rte_tel_data_add_dict_u64(d, "bytes_free", st->bytes_free);
+	rte_tel_data_add_dict_u64(d, "bytes_cached", st->bytes_cached);
+	rte_tel_data_add_dict_u64(d, "largest_free", st->largest_free);
+	rte_tel_data_add_dict_u64(d, "free_extents", st->free_extents);
+	snprintf(frag, sizeof(frag), "%.6f", st->fragmentation);
+	rte_tel_data_add_dict_string(d, "fragmentation", frag);
+	rte_tel_data_add_dict_u64(d, "tree_height_max", st->tree_height_max);
+	rte_tel_data_add_dict_u64(d, "metadata_bytes", st->metadata_bytes);
+	rte_tel_data_add_dict_u64(d, "allocs", st->allocs);
+	rte_tel_data_add_dict_u64(d, "frees", st->frees);
+	rte_tel_data_add_dict_u64(d, "foreign_objects", p->foreign);
+}
+
+static int
+mpn_tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	struct nta_stats st;
+	struct mpn_pool *p;
+	int ret = -EINVAL;
+
+	rte_spinlock_lock(&mpn_pools_lock);
+	p = mpn_tel_find(params);
+	if (p != NULL && nta_stats_get(p->arena, &st) == 0) {
+		mpn_tel_stats_dict(p, &st, d);
+		ret = 0;
+	}
+	rte_spinlock_unlock(&mpn_pools_lock);
+	return ret;
+}
+
+/* One region as a dictionary, or NULL. */
+static struct rte_tel_data *
+mpn_tel_region(const struct nta_region_info *ri)
+{
+	struct rte_tel_data *r = rte_tel_data_alloc();
+	char addr[32];
+
+	if (r == NULL)
+		return NULL;
+	rte_tel_data_start_dict(r);
+	snprintf(addr, sizeof(addr), "%p", ri->base);
+	rte_tel_data_add_dict_string(r, "base", addr);
+	rte_tel_data_add_dict_u64(r, "size", ri->size);
+	rte_tel_data_add_dict_u64(r, "iova", ri->iova);
+	rte_tel_data_add_dict_int(r, "jumbo", ri->jumbo);
+	rte_tel_data_add_dict_string(r, "path", ri->path);
+	return r;
+}
+
+static int
+mpn_tel_regions(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	struct nta_region_info ri;
+	struct mpn_pool *p;
+	uint32_t i, n;
+	int ret = -EINVAL;
+
+	rte_spinlock_lock(&mpn_pools_lock);
+	p = mpn_tel_find(params);
+	if (p != NULL) {
+		rte_tel_data_start_dict(d);
+		n = nta_region_count(p->arena);
+		for (i = 0; i < n; i++) {
+			struct rte_tel_data *r;
+			char key[16];
+
+			if (nta_region_info(p->arena, i, &ri) != 0)
+				continue;
+			r = mpn_tel_region(&ri);
+			if (r == NULL)
+				break;
+			snprintf(key, sizeof(key), "%u", ri.id);
+			rte_tel_data_add_dict_container(d, key, r, 0);
+		}
+		ret = 0;
+	}
+	rte_spinlock_unlock(&mpn_pools_lock);
+	return ret;
+}
+
+RTE_INIT(mpn_tel_init)
+{
+	rte_telemetry_register_cmd("/nta/pools", mpn_tel_pools,
+		"Mempools using the nta ops. No parameters");
+	rte_telemetry_register_cmd("/nta/stats", mpn_tel_stats,
+		"Arena stats of an nta mempool. Parameters: pool name");
+	rte_telemetry_register_cmd("/nta/regions", mpn_tel_regions,
+		"Regions of an nta mempool's arena. Parameters: pool name");
+}
