@@ -41,15 +41,11 @@ extern "C" {
 /** Allocation unit in bytes: every buffer is a whole number of units. */
 #define NTA_UNIT NTA_UNIT_SIZE
 
-#if NTA_AVL_BITS == 16
-/** Index of an AVL node and count of units: the one type to widen. */
-typedef uint16_t avl_t;
-#else
-typedef uint32_t avl_t;
-#endif
-
-/** Most units one region can hold: every start and length fits an avl_t. */
-#define NTA_REGION_MAX_UNITS ((uint64_t)(avl_t)-1 + 1)
+/**
+ * Most units one region can hold: 2^NTA_AVL_BITS, so that every start and
+ * length fits the allocator's NTA_AVL_BITS-wide tree fields.
+ */
+#define NTA_REGION_MAX_UNITS ((uint64_t)1 << NTA_AVL_BITS)
 /** Most bytes one region can hold (2 MB with 16-bit avl_t and 32 B units). */
 #define NTA_REGION_MAX_BYTES (NTA_REGION_MAX_UNITS * NTA_UNIT)
 /** Most regions in one arena. */
