@@ -24,8 +24,16 @@
  *
  * The library has no DPDK dependency. Errors follow DPDK's convention: a
  * function returns NULL or -1 and sets nta_errno (a thread-local errno value,
- * like rte_errno); each function documents the codes it sets. Every refused
- * call logs one line and leaves the arena exactly as it was.
+ * like rte_errno); each function documents the codes it sets. A refused call
+ * leaves the arena exactly as it was. Calls that would change an arena
+ * (nta_arena_create(), nta_arena_add_memory(), nta_alloc(),
+ * nta_alloc_aligned(), nta_free()) also log one line when refused, unless
+ * the arena is NTA_ARENA_F_QUIET; an allocation refused for lack of memory
+ * (ENOMEM) only counts in the stats, and a failure to add a region when the
+ * arena grows logs one warning, then at most one a second. Queries
+ * (nta_size(), nta_to_desc(), nta_from_desc(), nta_desc_check(), nta_iova(),
+ * nta_region_of(), nta_region_info(), nta_region_set_iova(), nta_stats_get())
+ * log nothing: nta_errno alone says why one is refused.
  */
 
 #include <stddef.h>
@@ -308,6 +316,8 @@ uint64_t nta_iova(const struct nta_arena *arena, const void *ptr);
 
 /**
  * Set the IO address of a region (e.g. after registering it with DPDK).
+ * Safe while other threads call nta_iova(): they see the old address or the
+ * new one (an atomic store with release order, read with acquire).
  *
  * @return 0, or -1 with nta_errno set to ERANGE when the region does not exist.
  */
