@@ -46,7 +46,8 @@ best_fit_aligned(const struct nta_region *r, uint64_t n, size_t align, uint64_t 
 	for (k = 0; i != 0 && k < ALIGN_PROBES; k++, i = nta_tree_next(t, i)) {
 		const struct nta_node *nd = nta_node(t, i);
 
-		if (nta_node_len(nd) >= need || nta_align_skip(r, nd, align) + n <= nta_node_len(nd))
+		if (nta_node_len(nd) >= need ||
+				nta_align_skip(r, nd, align) + n <= nta_node_len(nd))
 			return i;
 	}
 	return r->max_free >= need ? nta_tree_best_fit(t, need) : 0;
@@ -148,7 +149,7 @@ alloc_slow(struct nta_arena *a, struct nta_cache *c, uint64_t n, size_t align)
 		a->tree_allocs++;
 		if (c == NULL)
 			a->allocs++;
-		NTA_VERIFY_MUTATION(a, c, "tree allocation");
+		NTA_VERIFY_MUTATION(a, nta_region_lookup(a, p), c, "tree allocation");
 	}
 	pthread_mutex_unlock(&a->lock);
 	if (p == NULL && c != NULL && c->count > 0) {
@@ -274,7 +275,7 @@ free_other(struct nta_arena *a, struct nta_cache *c, struct nta_region *r, uint6
 	nta_region_give(a, r, u, n);
 	a->frees++;
 	a->tree_frees++;
-	NTA_VERIFY_MUTATION(a, c, "free to a tree");
+	NTA_VERIFY_MUTATION(a, r, c, "free to a tree");
 	pthread_mutex_unlock(&a->lock);
 	return 0;
 }

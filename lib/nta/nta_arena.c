@@ -98,7 +98,8 @@ config_check(struct nta_arena_config *c, size_t *page)
 			(c->backing == NTA_BACKING_EXTERNAL && c->initial_regions != 0) ||
 			(c->jumbo_size != 0 && (c->jumbo_size % *page != 0 ||
 				c->jumbo_size % NTA_UNIT != 0 ||
-				c->jumbo_size > NTA_REGION_MAX_BYTES || c->jumbo_size <= c->region_size ||
+				c->jumbo_size > NTA_REGION_MAX_BYTES ||
+				c->jumbo_size <= c->region_size ||
 				c->backing == NTA_BACKING_EXTERNAL))) {
 		if (!quiet)
 			nta_log(NTA_LOG_ERR, "%s: bad region_size %zu, jumbo_size %zu or region "

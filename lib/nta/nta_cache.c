@@ -146,7 +146,7 @@ nta_cache_drain(struct nta_arena *a, struct nta_cache *c)
 	}
 	a->tree_frees += c->count;
 	/* c still lists the blocks just given back: not checked here. */
-	NTA_VERIFY_MUTATION(a, NULL, "cache drain");
+	NTA_VERIFY_MUTATION(a, NULL, NULL, "cache drain");
 	pthread_mutex_unlock(&a->lock);
 	cache_reset_entries(c);
 	__atomic_store_n(&c->count, 0, __ATOMIC_RELAXED);

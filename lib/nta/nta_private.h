@@ -372,21 +372,27 @@ nta_cnt_get(const uint64_t *c)
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
-/* Number of violated invariants of a (0: sound); see nta_verify.c. */
-unsigned int nta_verify_locked(struct nta_arena *a, const struct nta_cache *mine);
+/*
+ * Number of violated invariants (0: sound) of region r (NULL: of every
+ * region) and of the calling thread's cache mine (NULL: none). Under lock;
+ * see nta_verify.c.
+ */
+unsigned int nta_verify_locked(struct nta_arena *a, const struct nta_region *r,
+		const struct nta_cache *mine);
 
 /*
  * Checks compiled in by -Dverify_mutations=true (NTA_VERIFY_MUTATIONS):
  * after every slow-path change (a tree allocation, a free to a tree, a cache
- * drain, a new region), with the arena lock held, check the arena and abort
- * with the violations logged if it is not sound. mine is the calling
- * thread's cache (or NULL); see nta_verify_locked() for what is checked.
+ * drain, a new region), with the arena lock held, check what changed (region
+ * r, or every region when r is NULL, and the calling thread's cache mine)
+ * and abort with the violations logged if it is not sound.
  */
 #ifdef NTA_VERIFY_MUTATIONS
-void nta_verify_mutation(struct nta_arena *a, const struct nta_cache *mine, const char *what);
-#define NTA_VERIFY_MUTATION(a, mine, what) nta_verify_mutation((a), (mine), (what))
+void nta_verify_mutation(struct nta_arena *a, const struct nta_region *r,
+		const struct nta_cache *mine, const char *what);
+#define NTA_VERIFY_MUTATION(a, r, mine, what) nta_verify_mutation((a), (r), (mine), (what))
 #else
-#define NTA_VERIFY_MUTATION(a, mine, what) do { } while (0)
+#define NTA_VERIFY_MUTATION(a, r, mine, what) do { } while (0)
 #endif
 
 #endif /* NTA_PRIVATE_H */

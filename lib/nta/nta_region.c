@@ -188,7 +188,7 @@ nta_region_add(struct nta_arena *a, size_t size, bool jumbo, uint8_t *base, uint
 		a->jumbo = (int)r->id;
 	else
 		a->n_ordinary++;
-	NTA_VERIFY_MUTATION(a, NULL, "new region");
+	NTA_VERIFY_MUTATION(a, r, NULL, "new region");
 	return r;
 }
 

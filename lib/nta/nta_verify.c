@@ -123,7 +123,8 @@ verify_cache(struct nta_arena *a, struct vctx *v, uint32_t s, const struct nta_c
 		violation(v, "cache %u: holds %" PRIu64 " units, cap %" PRIu64, s, units,
 			(uint64_t)NTA_CACHE_UNITS_CAP);
 	if (count + spares != NTA_CACHE_CAP)
-		violation(v, "cache %u: %" PRIu64 " entries lost", s, NTA_CACHE_CAP - count - spares);
+		violation(v, "cache %u: %" PRIu64 " entries lost", s,
+			NTA_CACHE_CAP - count - spares);
 	free(seen);
 }
 
@@ -144,8 +145,8 @@ verify_maps(struct vctx *v, const struct nta_region *r)
 			us |= (uint64_t)(r->used[w * 64 + b] != 0) << b;
 
 		if ((f & ~h) != 0 || (us & ~h) != 0 || (f & us) != 0)
-			violation(v, "region %u: units %" PRIu64 "..: free/used bit off a head or both",
-				r->id, w * 64);
+			violation(v, "region %u: units %" PRIu64
+				"..: free/used bit off a head or both", r->id, w * 64);
 		heads += (uint64_t)__builtin_popcountll(h);
 	}
 	return heads;
@@ -205,12 +206,13 @@ verify_region(struct vctx *v, struct nta_region *r, const uint64_t *held)
 }
 
 /*
- * What can be checked while other threads keep working: every region (all
- * but the "lost block" check, since a block on its way into or out of a cache
- * is briefly neither used nor cached) and the caller's own cache. Under lock.
+ * What can be checked while other threads keep working: regions (all but
+ * the "lost block" check, since a block on its way into or out of a cache is
+ * briefly neither used nor cached) and the caller's own cache. Under lock.
  */
 unsigned int
-nta_verify_locked(struct nta_arena *a, const struct nta_cache *mine)
+nta_verify_locked(struct nta_arena *a, const struct nta_region *r,
+		const struct nta_cache *mine)
 {
 	struct vctx v = { .arena = a->name };
 	uint32_t s, i;
@@ -219,15 +221,17 @@ nta_verify_locked(struct nta_arena *a, const struct nta_cache *mine)
 		if (a->cache[s] == mine)
 			verify_cache(a, &v, s, mine, NULL);
 	for (i = 0; i < a->n_regions; i++)
-		verify_region(&v, a->regions[i], NULL);
+		if (r == NULL || a->regions[i] == r)
+			verify_region(&v, a->regions[i], NULL);
 	return v.bad;
 }
 
 #ifdef NTA_VERIFY_MUTATIONS
 void
-nta_verify_mutation(struct nta_arena *a, const struct nta_cache *mine, const char *what)
+nta_verify_mutation(struct nta_arena *a, const struct nta_region *r,
+		const struct nta_cache *mine, const char *what)
 {
-	unsigned int bad = nta_verify_locked(a, mine);
+	unsigned int bad = nta_verify_locked(a, r, mine);
 
 	if (bad == 0)
 		return;
