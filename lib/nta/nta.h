@@ -24,8 +24,16 @@
  *
  * The library has no DPDK dependency. Errors follow DPDK's convention: a
  * function returns NULL or -1 and sets nta_errno (a thread-local errno value,
- * like rte_errno); each function documents the codes it sets. Every refused
- * call logs one line and leaves the arena exactly as it was.
+ * like rte_errno); each function documents the codes it sets. A refused call
+ * leaves the arena exactly as it was. Calls that would change an arena
+ * (nta_arena_create(), nta_arena_add_memory(), nta_alloc(),
+ * nta_alloc_aligned(), nta_free()) also log one line when refused, unless
+ * the arena is NTA_ARENA_F_QUIET; an allocation refused for lack of memory
+ * (ENOMEM) only counts in the stats, and a failure to add a region when the
+ * arena grows logs one warning, then at most one a second. Queries
+ * (nta_size(), nta_to_desc(), nta_from_desc(), nta_desc_check(), nta_iova(),
+ * nta_region_of(), nta_region_info(), nta_region_set_iova(), nta_stats_get())
+ * log nothing: nta_errno alone says why one is refused.
  */
 
 #include <stddef.h>
@@ -41,15 +49,11 @@ extern "C" {
 /** Allocation unit in bytes: every buffer is a whole number of units. */
 #define NTA_UNIT NTA_UNIT_SIZE
 
-#if NTA_AVL_BITS == 16
-/** Index of an AVL node and count of units: the one type to widen. */
-typedef uint16_t avl_t;
-#else
-typedef uint32_t avl_t;
-#endif
-
-/** Most units one region can hold: every start and length fits an avl_t. */
-#define NTA_REGION_MAX_UNITS ((uint64_t)(avl_t)-1 + 1)
+/**
+ * Most units one region can hold: 2^NTA_AVL_BITS, so that every start and
+ * length fits the allocator's NTA_AVL_BITS-wide tree fields.
+ */
+#define NTA_REGION_MAX_UNITS ((uint64_t)1 << NTA_AVL_BITS)
 /** Most bytes one region can hold (2 MB with 16-bit avl_t and 32 B units). */
 #define NTA_REGION_MAX_BYTES (NTA_REGION_MAX_UNITS * NTA_UNIT)
 /** Most regions in one arena. */
@@ -312,6 +316,8 @@ uint64_t nta_iova(const struct nta_arena *arena, const void *ptr);
 
 /**
  * Set the IO address of a region (e.g. after registering it with DPDK).
+ * Safe while other threads call nta_iova(): they see the old address or the
+ * new one (an atomic store with release order, read with acquire).
  *
  * @return 0, or -1 with nta_errno set to ERANGE when the region does not exist.
  */
@@ -363,6 +369,14 @@ int nta_verify(struct nta_arena *arena);
  * (one line on stderr). Process-wide.
  */
 void nta_set_log(void (*fn)(int level, const char *msg));
+
+/**
+ * The log function set with nta_set_log(), or NULL when the default (stderr)
+ * is in use. A component that wants to bridge the library's messages (the
+ * mempool driver does) installs its own only when this returns NULL, so that
+ * an application's choice stands.
+ */
+void (*nta_get_log(void))(int level, const char *msg);
 
 /** Log levels passed to the log function. */
 #define NTA_LOG_ERR 3

@@ -9,9 +9,9 @@
  * height-balanced (|h(left) - h(right)| <= 1), so its height stays below
  * 1.44 log2(n + 2) and every search, insert and delete is O(log2 n).
  *
- * Nodes are 12 bytes (16-bit avl_t) addressed by index, never by pointer: the
- * index is what the seed's avl_t sizes, and chunks of nodes are added on
- * demand without moving any node. Node 0 is "none".
+ * Nodes are 12 bytes (16-bit avl_t) addressed by index, never by pointer: an
+ * index is an avl_t, as wide as a unit number (-Davl_bits), and chunks of
+ * nodes are added on demand without moving any node. Node 0 is "none".
  *
  * Insert and delete walk down without recursion and retrace up through the
  * parent links, stopping at the first subtree whose height did not change
@@ -211,8 +211,11 @@ void
 nta_tree_insert(struct nta_tree *t, uint64_t start, uint64_t len)
 {
 	avl_t nn = t->spare, i = t->root;
-	struct nta_node *n = N(t, nn);
+	struct nta_node *n;
 
+	NTA_ASSERT(nn != 0, "insert needs a spare node (nta_tree_reserve): node 0 means none");
+	NTA_ASSERT(len >= 1 && start + len <= NTA_REGION_MAX_UNITS, "the extent fits an avl_t");
+	n = N(t, nn);
 	t->spare = n->parent;
 	n->left = n->right = 0;
 	n->start = (avl_t)start;

@@ -73,7 +73,8 @@ map_hugetlbfs(struct nta_arena *a, struct nta_region *r, size_t size, void *at)
 	if (fd < 0) {
 		int err = errno;
 
-		nta_log(NTA_LOG_ERR, "%s: cannot create %s: %s", a->name, r->path, strerror(err));
+		nta_arena_log(a, NTA_LOG_ERR, "%s: cannot create %s: %s", a->name, r->path,
+			strerror(err));
 		r->path[0] = '\0';
 		return err == ENOENT ? -ENOENT : -ENOMEM;
 	}

@@ -77,6 +77,7 @@ nta_bitmap_set(struct nta_bitmap *bm, uint64_t i)
 {
 	uint32_t k;
 
+	NTA_ASSERT(i < bm->nbits, "bit inside the bitmap");
 	for (k = 0; k < bm->levels; k++) {
 		uint64_t *w = &bm->lvl[k][i / 64];
 		uint64_t old = ld(w);
@@ -93,6 +94,7 @@ nta_bitmap_clear(struct nta_bitmap *bm, uint64_t i)
 {
 	uint32_t k;
 
+	NTA_ASSERT(i < bm->nbits, "bit inside the bitmap");
 	for (k = 0; k < bm->levels; k++) {
 		uint64_t *w = &bm->lvl[k][i / 64];
 		uint64_t v = ld(w) & ~(UINT64_C(1) << (i % 64));

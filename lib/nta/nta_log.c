@@ -5,37 +5,72 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nta_private.h"
 
-__thread int nta_errno;
+NTA_EXPORT __thread int nta_errno;
 
 static void (*nta_log_fn)(int level, const char *msg);
 
-void
+NTA_EXPORT void
 nta_set_log(void (*fn)(int level, const char *msg))
 {
 	__atomic_store_n(&nta_log_fn, fn, __ATOMIC_RELEASE);
 }
 
-void
-nta_log(int level, const char *fmt, ...)
+NTA_EXPORT void
+(*nta_get_log(void))(int level, const char *msg)
+{
+	return __atomic_load_n(&nta_log_fn, __ATOMIC_ACQUIRE);
+}
+
+static void
+vlog(int level, const char *fmt, va_list ap)
 {
 	void (*fn)(int level, const char *msg) = __atomic_load_n(&nta_log_fn, __ATOMIC_ACQUIRE);
 	char msg[256];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (fn != NULL)
 		fn(level, msg);
 	else
 		fprintf(stderr, "NTA: %s\n", msg);
 }
 
-const char *
+void
+nta_log(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(level, fmt, ap);
+	va_end(ap);
+}
+
+void
+nta_arena_log(const struct nta_arena *a, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a != NULL && (a->cfg.flags & NTA_ARENA_F_QUIET))
+		return;
+	va_start(ap, fmt);
+	vlog(level, fmt, ap);
+	va_end(ap);
+}
+
+#ifdef NTA_DEBUG
+void
+nta_assert_fail(const char *cond, const char *why, const char *file, int line)
+{
+	nta_log(NTA_LOG_ERR, "assertion failed at %s:%d: %s (%s)", file, line, why, cond);
+	abort();
+}
+#endif
+
+NTA_EXPORT const char *
 nta_strerror(int err)
 {
 	switch (err) {

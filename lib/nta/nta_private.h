@@ -33,6 +33,43 @@
 
 #include "nta.h"
 
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+#if NTA_AVL_BITS == 16
+/* Index of an AVL node and count of units: the one type to widen (-Davl_bits). */
+typedef uint16_t avl_t;
+#else
+typedef uint32_t avl_t;
+#endif
+_Static_assert(NTA_REGION_MAX_UNITS == (uint64_t)(avl_t)-1 + 1,
+	"every unit index and length of a region fits an avl_t");
+
+/*
+ * The library is built with hidden visibility: only what NTA_EXPORT marks
+ * (the definitions of what the installed headers declare) leaves libnta.so,
+ * and version.map lists the same names.
+ */
+#define NTA_EXPORT __attribute__((visibility("default")))
+
+/*
+ * NTA_ASSERT(cond, why): a precondition the code relies on. Checked in debug
+ * builds (NTA_DEBUG: -Dbuildtype=debug or -Dverify_mutations=true), where a
+ * false one logs why, the condition and the place, and aborts; compiled out
+ * otherwise (cond is not evaluated: keep it free of side effects).
+ */
+#ifdef NTA_DEBUG
+void nta_assert_fail(const char *cond, const char *why, const char *file, int line)
+	__attribute__((noreturn, cold));
+#define NTA_ASSERT(cond, why) \
+	do { \
+		if (unlikely(!(cond))) \
+			nta_assert_fail(#cond, (why), __FILE__, __LINE__); \
+	} while (0)
+#else
+#define NTA_ASSERT(cond, why) do { (void)sizeof(cond); } while (0)
+#endif
+
 #define NTA_BITS_PER_WORD 64
 /* Levels of a summarised bitmap: 64^6 bits covers any region we allow. */
 #define NTA_BM_MAX_LEVELS 6
@@ -107,7 +144,11 @@ struct nta_node {
 
 #if NTA_AVL_BITS == 16
 _Static_assert(sizeof(struct nta_node) == 12, "an AVL node is 12 bytes with 16-bit avl_t");
+#else
+_Static_assert(sizeof(struct nta_node) == 24, "an AVL node is 24 bytes with 32-bit avl_t");
 #endif
+/* An AVL tree of n nodes is below 1.45 log2(n + 2) high: far below 255. */
+_Static_assert(NTA_AVL_BITS * 3 / 2 + 2 <= UINT8_MAX, "a node's height fits its uint8_t");
 
 /* Nodes are allocated in chunks; an index is (chunk, slot). */
 #define NTA_NODE_CHUNK_SHIFT 8
@@ -214,6 +255,11 @@ struct nta_cache_ent {
 /* Most units a cache holds: a thread never sits on more than this. */
 #define NTA_CACHE_UNITS_CAP ((uint64_t)NTA_CACHE_MAX_BYTES / NTA_UNIT)
 
+_Static_assert(NTA_MAX_REGIONS - 1 <= UINT16_MAX, "a region id fits nta_cache_ent.region");
+_Static_assert(NTA_CACHE_CAP <= UINT16_MAX,
+	"entry + 1 fits the uint16_t links (next, spare, bin) of a cache");
+_Static_assert(NTA_REGION_MAX_UNITS - 1 <= UINT32_MAX, "a unit index fits nta_cache_ent.unit");
+
 /*
  * A per-thread cache of freed buffers, binned by exact unit count. Only its
  * thread touches it (nta_verify() and nta_cache_flush_all() require the
@@ -259,7 +305,9 @@ struct nta_arena {
 	uint32_t n_regions;       /* published with release */
 	uint32_t n_ordinary;
 	int jumbo;                /* id of the jumbo region, -1 if none */
-	uint32_t hint;            /* ordinary region tried first */
+	/* The "cannot grow" warning, at most one a second (under lock). */
+	uint64_t grow_warn_ns;    /* when it was last logged (CLOCK_MONOTONIC) */
+	uint64_t grow_warn_quiet; /* failures not logged since */
 	/*
 	 * Address lookup in O(1): regions the arena maps live in one reserved
 	 * range, slot k at va_base + k * region_size (jumbo slots first); the
@@ -290,6 +338,17 @@ struct nta_arena {
 
 /* Logging (nta_log.c). */
 void nta_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* nta_log(), unless a is an NTA_ARENA_F_QUIET arena (a may be NULL). */
+void nta_arena_log(const struct nta_arena *a, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Set nta_errno to err; -1. */
+static inline int
+nta_fail(int err)
+{
+	nta_errno = err;
+	return -1;
+}
 
 /* Backings (nta_backing.c): map a region's memory, or unmap it. */
 /* Map size bytes for r, at address at (MAP_FIXED inside the arena's
@@ -299,7 +358,41 @@ void nta_backing_unmap(struct nta_region *r);
 size_t nta_backing_page_size(const struct nta_arena_config *cfg);
 size_t nta_backing_default_region(const struct nta_arena_config *cfg);
 
-/* Slot of the calling thread for per-thread caches, -1 if none is left. */
-int nta_thread_slot(void);
+/* ---- counters written by one thread, read by stats ---- */
+
+static inline void
+nta_cnt_add(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t
+nta_cnt_get(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/*
+ * Number of violated invariants (0: sound) of region r (NULL: of every
+ * region) and of the calling thread's cache mine (NULL: none). Under lock;
+ * see nta_verify.c.
+ */
+unsigned int nta_verify_locked(struct nta_arena *a, const struct nta_region *r,
+		const struct nta_cache *mine);
+
+/*
+ * Checks compiled in by -Dverify_mutations=true (NTA_VERIFY_MUTATIONS):
+ * after every slow-path change (a tree allocation, a free to a tree, a cache
+ * drain, a new region), with the arena lock held, check what changed (region
+ * r, or every region when r is NULL, and the calling thread's cache mine)
+ * and abort with the violations logged if it is not sound.
+ */
+#ifdef NTA_VERIFY_MUTATIONS
+void nta_verify_mutation(struct nta_arena *a, const struct nta_region *r,
+		const struct nta_cache *mine, const char *what);
+#define NTA_VERIFY_MUTATION(a, r, mine, what) nta_verify_mutation((a), (r), (mine), (what))
+#else
+#define NTA_VERIFY_MUTATION(a, r, mine, what) do { } while (0)
+#endif
 
 #endif /* NTA_PRIVATE_H */

@@ -49,6 +49,22 @@ def insecure_parent(path):
         path = parent
 
 
+def needed_libs(lib, prefix):
+    """(soname, path) of the libraries lib loads whose soname starts with prefix."""
+    out = subprocess.run(['ldd', lib], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         universal_newlines=True, check=False).stdout
+    found = []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[0].startswith(prefix) and parts[1] == '=>':
+            if not os.path.isfile(parts[2]):
+                fail('%s needs %s, not found: %s' % (lib, parts[0], line.strip()))
+            found.append((parts[0], parts[2]))
+    if not found:
+        fail('%s loads no %s* library (ldd: %s)' % (lib, prefix, out.strip()))
+    return found
+
+
 def driver_args(driver, workdir, preload):
     """EAL arguments and environment that load the driver."""
     env = dict(os.environ)
@@ -67,6 +83,10 @@ def driver_args(driver, workdir, preload):
     os.chmod(private, 0o700)
     copy = os.path.join(private, os.path.basename(driver))
     shutil.copy(driver, copy)
+    # The driver needs libnta.so.0: its copy goes beside the driver's, where
+    # the driver's RUNPATH ($ORIGIN) finds it.
+    for name, path in needed_libs(driver, 'libnta.so'):
+        shutil.copy(path, os.path.join(private, name))
     if not insecure_parent(copy):
         return ['-d', copy], env
     # Even the build directory is under a world-writable one: preload it.

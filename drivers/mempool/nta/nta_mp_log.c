@@ -26,14 +26,6 @@ mpn_lib_log(int level, const char *msg)
 }
 
 /*
- * The library's current log function. libnta has no such getter yet: the
- * reference is weak, so that the driver builds and loads without it, and
- * starts to leave an application's log function alone as soon as the
- * library offers one under this name.
- */
-extern void (*nta_get_log(void))(int level, const char *msg) __attribute__((weak));
-
-/*
  * Bridge the library's messages to our log type, unless the application set
  * a log function of its own before loading the driver (with -d or dlopen()).
  * A driver linked to the application loads before main(), so a function the
@@ -41,7 +33,7 @@ extern void (*nta_get_log(void))(int level, const char *msg) __attribute__((weak
  */
 RTE_INIT(mpn_log_init)
 {
-	if (nta_get_log != NULL && nta_get_log() != NULL)
+	if (nta_get_log() != NULL)
 		return;
 	nta_set_log(mpn_lib_log);
 }

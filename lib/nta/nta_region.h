@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The NTA authors
+ */
+
+#ifndef NTA_REGION_H
+#define NTA_REGION_H
+
+/*
+ * Regions inside the library: the helpers of the fast paths (used map, block
+ * length, address lookup), inline so that nta_alloc() and nta_free() stay
+ * one call deep, and the slow-path operations of nta_region.c.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nta_private.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define NTA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NTA_ASAN 1
+#endif
+#endif
+
+#ifdef NTA_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+/*
+ * Under AddressSanitizer, units of a region that no caller holds (free in a
+ * tree, or waiting in a cache) are poisoned, so that a use after free inside
+ * a region is reported; a region's memory is unpoisoned again before it goes
+ * back to its owner. No-ops otherwise.
+ */
+static inline void
+nta_poison(const void *p, size_t len)
+{
+#ifdef NTA_ASAN
+	ASAN_POISON_MEMORY_REGION(p, len);
+#else
+	(void)p;
+	(void)len;
+#endif
+}
+
+static inline void
+nta_unpoison(const void *p, size_t len)
+{
+#ifdef NTA_ASAN
+	ASAN_UNPOISON_MEMORY_REGION(p, len);
+#else
+	(void)p;
+	(void)len;
+#endif
+}
+
+/*
+ * The used map has one byte per unit, not one bit: a byte is the smallest
+ * thing two threads can write side by side without an atomic read-modify-
+ * write: allocation marks a byte with a plain store, and only free needs an
+ * atomic exchange (to catch two threads freeing one buffer at once).
+ */
+static inline bool
+nta_used_test(const struct nta_region *r, uint64_t u)
+{
+	return __atomic_load_n(&r->used[u], __ATOMIC_RELAXED) != 0;
+}
+
+static inline void
+nta_used_set(struct nta_region *r, uint64_t u)
+{
+	__atomic_store_n(&r->used[u], 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Clear the used mark of u; true if it was set. An exchange, so that of two
+ * threads freeing the same buffer at the same instant exactly one wins.
+ */
+static inline bool
+nta_used_take(struct nta_region *r, uint64_t u)
+{
+	return __atomic_exchange_n(&r->used[u], 0, __ATOMIC_RELAXED) != 0;
+}
+
+/* Units of the block that starts at u. */
+static inline uint64_t
+nta_block_units(const struct nta_region *r, uint64_t u)
+{
+	const uint64_t *w = r->head.lvl[0];
+	uint64_t i = u + 1, x;
+
+	/* Most buffers end within this word or the next: look there first. */
+	if (likely(i + 64 < r->units)) {
+		x = __atomic_load_n(&w[i / 64], __ATOMIC_RELAXED) >> (i % 64);
+		if (x != 0)
+			return (uint64_t)__builtin_ctzll(x) + 1;
+		x = __atomic_load_n(&w[i / 64 + 1], __ATOMIC_RELAXED);
+		if (x != 0)
+			return 64 - i % 64 + (uint64_t)__builtin_ctzll(x) + 1;
+	}
+	return nta_bitmap_next(&r->head, i) - u;
+}
+
+static inline uint64_t
+nta_region_bytes(const struct nta_region *r)
+{
+	return r->units * NTA_UNIT;
+}
+
+/* IO address of r's base (UINT64_MAX: unknown); see nta_region_set_iova(). */
+static inline uint64_t
+nta_region_iova(const struct nta_region *r)
+{
+	return __atomic_load_n(&r->iova, __ATOMIC_ACQUIRE);
+}
+
+/* Region of p among the regions not in the arena's reserved range. */
+struct nta_region *nta_region_search(const struct nta_arena *a, const uint8_t *p);
+
+/* Region that holds ptr, NULL if none. Lock-free. */
+static inline struct nta_region *
+nta_region_lookup(const struct nta_arena *a, const void *ptr)
+{
+	uintptr_t off = (uintptr_t)ptr - a->va_base;
+	struct nta_region *r;
+
+	if (likely(off < a->va_len)) {
+		r = __atomic_load_n(&a->slot[off >> a->va_shift], __ATOMIC_ACQUIRE);
+		if (r != NULL && (const uint8_t *)ptr < r->base + nta_region_bytes(r))
+			return r;
+		return NULL;
+	}
+	return nta_region_search(a, ptr);
+}
+
+/* Units to skip from extent nd so that its start is aligned to align. */
+static inline uint64_t
+nta_align_skip(const struct nta_region *r, const struct nta_node *nd, size_t align)
+{
+	uintptr_t addr = (uintptr_t)(r->base + (uint64_t)nd->start * NTA_UNIT);
+
+	return (((addr + align - 1) & ~(uintptr_t)(align - 1)) - addr) / NTA_UNIT;
+}
+
+/*
+ * Add a region: mapped by the backing (base NULL) or at base (external).
+ * Under lock (or before the arena is shared). The region, or NULL with a
+ * negative errno in *err.
+ */
+struct nta_region *nta_region_add(struct nta_arena *a, size_t size, bool jumbo, uint8_t *base,
+		uint64_t iova, int *err);
+/* Unmap a region (if the arena mapped it) and free its metadata; NULL is ignored. */
+void nta_region_delete(struct nta_region *r);
+/* True if [base, base + len) overlaps a region of a. Under lock. */
+bool nta_region_overlaps(const struct nta_arena *a, const uint8_t *base, size_t len);
+/*
+ * Take n units aligned to align bytes from free extent node of r, or return
+ * NULL if no node can be reserved for the split. Under lock.
+ */
+void *nta_region_take(struct nta_region *r, avl_t node, uint64_t n, size_t align);
+/* Return block [u, u + n) (used or cached) to the tree, merging. Under lock. */
+void nta_region_give(struct nta_arena *a, struct nta_region *r, uint64_t u, uint64_t n);
+
+/*
+ * Why is unit u of r (used mark clear) not an allocated buffer? EALREADY or
+ * EINVAL, with a reason in *why. Takes the lock, so the bitmaps hold still.
+ */
+int nta_region_classify(struct nta_arena *a, struct nta_region *r, uint64_t u,
+		const char **why);
+/*
+ * Region and unit of ptr, without changing anything: 0, or EFAULT (in no
+ * region) or EINVAL (misaligned) with a reason in *why.
+ */
+int nta_region_locate(const struct nta_arena *a, const void *ptr, struct nta_region **rp,
+		uint64_t *up, const char **why);
+/* Like nta_region_locate(), and the buffer at ptr must be allocated (queries). */
+int nta_region_query(const struct nta_arena *a, const void *ptr, struct nta_region **rp,
+		uint64_t *up, const char **why);
+
+#endif /* NTA_REGION_H */
