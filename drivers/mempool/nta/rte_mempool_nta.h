@@ -36,7 +36,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-#include <nta.h>
+#include "nta.h"
 
 #ifdef __cplusplus
 extern "C" {
