@@ -32,6 +32,7 @@ NTA_PACKAGES=(
 	python3 python3-dpkt python3-scapy
 	tshark wireshark-common tcpreplay iproute2 iputils-ping
 	shellcheck
+	debhelper dpkg-dev fakeroot lintian
 )
 
 log() { printf 'setup: %s\n' "$*"; }
