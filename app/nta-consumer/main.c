@@ -55,9 +55,8 @@ static struct {
 } st;
 
 static void
-on_signal(int s)
+on_signal(int s __attribute__((unused)))
 {
-	(void)s;
 	quit = 1;
 }
 
@@ -359,7 +358,7 @@ echo_reply(struct nta_consumer *c, const uint8_t *req, const struct pkt_info *pi
 	sum = csum(icmp, pi->l3_len - ihl);
 	icmp[2] = (uint8_t)(sum >> 8);
 	icmp[3] = (uint8_t)sum;
-	out->len = len;
+	out->desc.len = len;
 	out->flags = port;
 	/* >8 End of an exact-size transmit buffer. */
 	return 0;
@@ -409,8 +408,57 @@ print_line(const char *tag, unsigned int held)
 	fflush(stdout);
 }
 
-int
-main(int argc, char **argv)
+/* What the command line asks for. */
+struct opts {
+	const char *sock;
+	const char *trace_path;
+	long cpu;             /* -1: no pinning */
+	long stall_after;     /* -1: never stall */
+	long top;             /* flows printed at exit */
+	bool echo, busy, quiet;
+};
+
+/* One drop rule from -p, -P or -r; 0 or -1 (message printed). */
+static int
+parse_rule(int opt, char *arg)
+{
+	struct rule *r = &rules[n_rules];
+	char *colon;
+	long v;
+
+	if (n_rules == MAX_RULES) {
+		fprintf(stderr, "nta-consumer: at most %d drop rules\n", MAX_RULES);
+		return -1;
+	}
+	r->proto = -1;
+	r->port = -1;
+	if (opt == 'p') {
+		r->proto = parse_proto(arg);
+		if (r->proto < 0)
+			return -1;
+	} else if (opt == 'P') {
+		if (parse_num("--drop-port", arg, 0, 65535, &v) < 0)
+			return -1;
+		r->port = (int)v;
+	} else {
+		colon = strchr(arg, ':');
+		if (colon == NULL) {
+			fprintf(stderr, "nta-consumer: --drop-rule: '%s' is not PROTO:PORT\n", arg);
+			return -1;
+		}
+		*colon = '\0';
+		r->proto = parse_proto(arg);
+		if (r->proto < 0 || parse_num("--drop-rule port", colon + 1, 0, 65535, &v) < 0)
+			return -1;
+		r->port = (int)v;
+	}
+	n_rules++;
+	return 0;
+}
+
+/* 0: go on; 1: --help given; -1: bad input (message printed). */
+static int
+parse_args(struct opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
@@ -427,215 +475,253 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sock = "/run/nta-fwd.sock", *trace_path = NULL;
-	long cpu = -1, stall_after = -1, top = 20, v;
-	bool echo = true, busy = false, quiet = false;
-	struct nta_share_desc d[BURST], txd[BURST];
-	unsigned int held = 0, idle = 0;
-	struct nta_consumer *c;
-	uint64_t last = now_ms(), seq = 0;
-	FILE *trace = NULL;
-	char *colon;
-	int opt;
+	int opt, bad = 0;
 
-	while ((opt = getopt_long(argc, argv, "s:p:P:r:nc:bS:t:f:qh", longopts, NULL)) != -1) {
+	while (!bad && (opt = getopt_long(argc, argv, "s:p:P:r:nc:bS:t:f:qh", longopts,
+			NULL)) != -1) {
 		switch (opt) {
 		case 's':
-			sock = optarg;
+			o->sock = optarg;
 			break;
 		case 'p':
 		case 'P':
 		case 'r':
-			if (n_rules == MAX_RULES) {
-				fprintf(stderr, "nta-consumer: at most %d drop rules\n", MAX_RULES);
-				return 2;
-			}
-			rules[n_rules].proto = -1;
-			rules[n_rules].port = -1;
-			if (opt == 'p') {
-				rules[n_rules].proto = parse_proto(optarg);
-				if (rules[n_rules].proto < 0)
-					return 2;
-			} else if (opt == 'P') {
-				if (parse_num("--drop-port", optarg, 0, 65535, &v) < 0)
-					return 2;
-				rules[n_rules].port = (int)v;
-			} else {
-				colon = strchr(optarg, ':');
-				if (colon == NULL) {
-					fprintf(stderr, "nta-consumer: --drop-rule: '%s' is not"
-							" PROTO:PORT\n", optarg);
-					return 2;
-				}
-				*colon = '\0';
-				rules[n_rules].proto = parse_proto(optarg);
-				if (rules[n_rules].proto < 0 ||
-						parse_num("--drop-rule port", colon + 1, 0, 65535,
-							&v) < 0)
-					return 2;
-				rules[n_rules].port = (int)v;
-			}
-			n_rules++;
+			bad = parse_rule(opt, optarg) < 0;
 			break;
 		case 'n':
-			echo = false;
+			o->echo = false;
 			break;
 		case 'c':
-			if (parse_num("--cpu", optarg, 0, CPU_SETSIZE - 1, &cpu) < 0)
-				return 2;
+			bad = parse_num("--cpu", optarg, 0, CPU_SETSIZE - 1, &o->cpu) < 0;
 			break;
 		case 'b':
-			busy = true;
+			o->busy = true;
 			break;
 		case 'S':
-			if (parse_num("--stall-after", optarg, 0, 1L << 40, &stall_after) < 0)
-				return 2;
+			bad = parse_num("--stall-after", optarg, 0, 1L << 40, &o->stall_after) < 0;
 			break;
 		case 't':
-			trace_path = optarg;
+			o->trace_path = optarg;
 			break;
 		case 'f':
-			if (parse_num("--flows", optarg, 0, FLOW_SLOTS, &top) < 0)
-				return 2;
+			bad = parse_num("--flows", optarg, 0, FLOW_SLOTS, &o->top) < 0;
 			break;
 		case 'q':
-			quiet = true;
+			o->quiet = true;
 			break;
 		case 'h':
 			usage(argv[0]);
-			return 0;
+			return 1;
 		default:
 			fprintf(stderr, "nta-consumer: unknown option; see --help\n");
-			return 2;
+			return -1;
 		}
 	}
+	if (bad)
+		return -1;
 	if (optind < argc) {
 		fprintf(stderr, "nta-consumer: unexpected argument '%s'; see --help\n",
 				argv[optind]);
-		return 2;
+		return -1;
 	}
-	if (cpu >= 0) {
-		cpu_set_t set;
+	return 0;
+}
 
+/* Pin to the CPU asked for and open the trace file; 0 or -1 (message printed). */
+static int
+setup(const struct opts *o, FILE **trace)
+{
+	cpu_set_t set;
+
+	if (o->cpu >= 0) {
 		CPU_ZERO(&set);
-		CPU_SET((int)cpu, &set);
+		CPU_SET((int)o->cpu, &set);
 		if (sched_setaffinity(0, sizeof(set), &set) != 0) {
-			fprintf(stderr, "nta-consumer: --cpu %ld: %s\n", cpu, strerror(errno));
-			return 2;
+			fprintf(stderr, "nta-consumer: --cpu %ld: %s\n", o->cpu, strerror(errno));
+			return -1;
 		}
 	}
-	if (trace_path != NULL) {
-		trace = fopen(trace_path, "w");
-		if (trace == NULL) {
-			fprintf(stderr, "nta-consumer: --trace %s: %s\n", trace_path,
+	if (o->trace_path != NULL) {
+		*trace = fopen(o->trace_path, "w");
+		if (*trace == NULL) {
+			fprintf(stderr, "nta-consumer: --trace %s: %s\n", o->trace_path,
 					strerror(errno));
-			return 2;
+			return -1;
 		}
 	}
+	return 0;
+}
+
+/* State of the main loop. */
+struct loop {
+	struct nta_consumer *c;
+	const struct opts *o;
+	FILE *trace;
+	uint64_t seq;         /* trace line number */
+	unsigned int held;    /* packets kept by --stall-after */
+	unsigned int idle;    /* empty polls in --busy mode */
+};
+
+/* One trace line: where the packet is and a hash of the bytes read in place. */
+static void
+trace_packet(struct loop *l, const struct nta_share_desc *d, const uint8_t *p)
+{
+	fprintf(l->trace, "read seq=%" PRIu64 " region=%u offset=%u len=%u hash=%016" PRIx64
+			"\n", l->seq++, d->desc.region, d->desc.offset, d->desc.len,
+			fnv1a(p, d->desc.len));
+}
+
+/*
+ * One turn of the loop: take packets, read each in place, decide, answer
+ * echo requests, return verdicts. 0: go on; 1: nothing came in busy mode;
+ * -1: the forwarder is gone.
+ */
+static int
+poll_once(struct loop *l)
+{
+	struct nta_share_desc d[BURST], txd[BURST];
+	struct nta_consumer *c = l->c;
+	FILE *trace = l->trace;
+	bool echo = l->o->echo;
+	unsigned int n, i, ntx = 0, k;
+
+	/* >8 Start of the consumer loop. */
+	n = nta_consumer_rx_burst(c, d, BURST);
+	if (n == 0) {
+		if (!l->o->busy)
+			return nta_consumer_wait(c, 100) < 0 ? -1 : 0;
+		/* No futex: only look at the socket now and then (and at
+		 * the clock not at all: no stats line from an idle poll).
+		 */
+		return (++l->idle & 0xffff) == 0 && forwarder_gone(c) ? -1 : 1;
+	}
+	/* The packets were just written by another core: ask for all of
+	 * their first lines at once rather than wait for each in turn.
+	 */
+	for (i = 0; i < n; i++)
+		__builtin_prefetch(nta_consumer_ptr(c, &d[i]));
+	for (i = 0; i < n; i++) {
+		const uint8_t *p = nta_consumer_ptr(c, &d[i]);
+		struct pkt_info pi;
+
+		if (p == NULL) {
+			st.bad_desc++;
+			d[i].flags = NTA_SHARE_F_DROP;
+			continue;
+		}
+		/* >8 Start of reading a packet in place. */
+		st.pkts++;
+		st.bytes += d[i].desc.len;
+		if (trace != NULL)
+			trace_packet(l, &d[i], p);
+		parse(p, d[i].desc.len, &pi);
+		flow_count(&pi, d[i].desc.len);
+		if (echo && pi.proto == 1 && pi.l4 != NULL && pi.l4_len >= 8 && pi.l4[0] == 8) {
+			st.echo_req++;
+			if (echo_reply(c, p, &pi, d[i].flags & NTA_SHARE_F_PORT_MASK,
+					&txd[ntx]) == 0)
+				txd[ntx++].cookie = st.echo_req;
+			else
+				st.echo_fail++;
+		}
+		if (must_drop(&pi)) {
+			d[i].flags = NTA_SHARE_F_DROP;
+			st.drop++;
+		} else {
+			d[i].flags = NTA_SHARE_F_FORWARD;
+			st.fwd++;
+		}
+		/* >8 End of reading a packet in place. */
+	}
+	k = nta_consumer_verdict(c, d, n);
+	if (k != n)
+		fprintf(stderr, "nta-consumer: verdict ring full (%u of %u)\n", k, n);
+	k = nta_consumer_tx(c, txd, ntx);
+	st.echo_replies += k;
+	for (i = k; i < ntx; i++) {
+		nta_consumer_tx_free(c, &txd[i]);
+		st.echo_fail++;
+	}
+	/* >8 End of the consumer loop. */
+	return 0;
+}
+
+/* --stall-after: keep what we have, take more, give nothing back. */
+static int
+stall_once(struct loop *l)
+{
+	struct nta_share_desc d[BURST];
+	unsigned int n = nta_consumer_rx_burst(l->c, d, BURST);
+
+	st.pkts += n;
+	l->held += n;
+	return n == 0 && nta_consumer_wait(l->c, 100) < 0 ? -1 : 0;
+}
+
+/* Until a signal or the forwarder's exit. */
+static void
+run(struct loop *l)
+{
+	uint64_t last = now_ms();
+	int r;
+
+	while (!quit) {
+		st.completions += nta_consumer_completions(l->c, NULL, BURST);
+		if (l->o->stall_after >= 0 && st.pkts >= (uint64_t)l->o->stall_after) {
+			if (stall_once(l) < 0)
+				break;
+		} else {
+			r = poll_once(l);
+			if (r < 0) {
+				fprintf(stderr, "nta-consumer: forwarder gone\n");
+				break;
+			}
+			if (r > 0)
+				continue;
+		}
+		if (!l->o->quiet && now_ms() - last >= 1000) {
+			last = now_ms();
+			print_line("stats:", l->held);
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = {
+		.sock = "/run/nta-fwd.sock", .cpu = -1, .stall_after = -1, .top = 20,
+		.echo = true,
+	};
+	struct loop l;
+	int ret;
+
+	ret = parse_args(&o, argc, argv);
+	if (ret != 0)
+		return ret > 0 ? 0 : 2;
+	memset(&l, 0, sizeof(l));
+	l.o = &o;
+	if (setup(&o, &l.trace) < 0)
+		return 2;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	c = nta_consumer_attach(sock, 0);
-	if (c == NULL) {
-		fprintf(stderr, "nta-consumer: cannot attach to %s: %s\n", sock, strerror(errno));
+	l.c = nta_consumer_attach(o.sock, 0);
+	if (l.c == NULL) {
+		fprintf(stderr, "nta-consumer: cannot attach to %s: %s\n", o.sock, strerror(errno));
 		return 1;
 	}
 	printf("nta-consumer: attached to %s: %u regions mapped, up to %u packets lent\n",
-			sock, nta_consumer_region_count(c), nta_consumer_max_inflight(c));
+			o.sock, nta_consumer_region_count(l.c), nta_consumer_max_inflight(l.c));
 	fflush(stdout);
-
-	while (!quit) {
-		unsigned int n, i, ntx = 0, k;
-
-		st.completions += nta_consumer_completions(c, NULL, BURST);
-		if (stall_after >= 0 && st.pkts >= (uint64_t)stall_after) {
-			/* Keep what we have, take more, give nothing back. */
-			n = nta_consumer_rx_burst(c, d, BURST);
-			st.pkts += n;
-			held += n;
-			if (n == 0 && nta_consumer_wait(c, 100) < 0)
-				break;
-			goto tick;
-		}
-		/* >8 Start of the consumer loop. */
-		n = nta_consumer_rx_burst(c, d, BURST);
-		if (n == 0) {
-			if (busy) {
-				/* No futex: only look at the socket now and then. */
-				if ((++idle & 0xffff) == 0 && forwarder_gone(c)) {
-					fprintf(stderr, "nta-consumer: forwarder gone\n");
-					break;
-				}
-				continue;
-			}
-			if (nta_consumer_wait(c, 100) < 0) {
-				fprintf(stderr, "nta-consumer: forwarder gone\n");
-				break;
-			}
-			goto tick;
-		}
-		/* The packets were just written by another core: ask for all of
-		 * their first lines at once rather than wait for each in turn.
-		 */
-		for (i = 0; i < n; i++)
-			__builtin_prefetch(nta_consumer_ptr(c, &d[i]));
-		for (i = 0; i < n; i++) {
-			const uint8_t *p = nta_consumer_ptr(c, &d[i]);
-			struct pkt_info pi;
-
-			if (p == NULL) {
-				st.bad_desc++;
-				d[i].flags = NTA_SHARE_F_DROP;
-				continue;
-			}
-			st.pkts++;
-			st.bytes += d[i].len;
-			if (trace != NULL)
-				fprintf(trace, "read seq=%" PRIu64 " region=%u offset=%u len=%u"
-						" hash=%016" PRIx64 "\n", seq++, d[i].region,
-						d[i].offset, d[i].len, fnv1a(p, d[i].len));
-			parse(p, d[i].len, &pi);
-			flow_count(&pi, d[i].len);
-			if (echo && pi.proto == 1 && pi.l4 != NULL && pi.l4_len >= 8 &&
-					pi.l4[0] == 8) {
-				st.echo_req++;
-				if (echo_reply(c, p, &pi, d[i].flags & NTA_SHARE_F_PORT_MASK,
-						&txd[ntx]) == 0)
-					txd[ntx++].cookie = st.echo_req;
-				else
-					st.echo_fail++;
-			}
-			if (must_drop(&pi)) {
-				d[i].flags = NTA_SHARE_F_DROP;
-				st.drop++;
-			} else {
-				d[i].flags = NTA_SHARE_F_FORWARD;
-				st.fwd++;
-			}
-		}
-		k = nta_consumer_verdict(c, d, n);
-		if (k != n)
-			fprintf(stderr, "nta-consumer: verdict ring full (%u of %u)\n", k, n);
-		k = nta_consumer_tx(c, txd, ntx);
-		st.echo_replies += k;
-		for (i = k; i < ntx; i++) {
-			nta_consumer_tx_free(c, &txd[i]);
-			st.echo_fail++;
-		}
-		/* >8 End of the consumer loop. */
-tick:
-		if (!quiet && now_ms() - last >= 1000) {
-			last = now_ms();
-			print_line("stats:", held);
-		}
-	}
+	run(&l);
 	/* Completions that are already back. */
-	st.completions += nta_consumer_completions(c, NULL, 1u << 20);
-	print_line("final:", held);
-	flows_print((unsigned int)top);
-	if (trace != NULL)
-		fclose(trace);
-	nta_consumer_detach(c);
+	st.completions += nta_consumer_completions(l.c, NULL, 1u << 20);
+	print_line("final:", l.held);
+	flows_print((unsigned int)o.top);
+	if (l.trace != NULL)
+		fclose(l.trace);
+	nta_consumer_detach(l.c);
 	return 0;
 }

@@ -5,9 +5,21 @@
 #ifndef NTA_FWD_H
 #define NTA_FWD_H
 
+/*
+ * dpdk-nta-fwd's shared state and the files that work on it:
+ *   main.c         EAL, ports, the main loop
+ *   fwd_args.c     command line
+ *   fwd_pool.c     packet memory: the arena, the pool, the extra regions
+ *   fwd_session.c  the consumer socket: handshake, session start and end
+ *   fwd_lend.c     data path: lending received packets, taking verdicts
+ *   fwd_tx.c       data path: the consumer's transmit buffers, completions
+ *   fwd_stats.c    stats lines
+ */
+
 #include <stdint.h>
 #include <stdio.h>
 
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
 #include "nta_share.h"
@@ -15,9 +27,12 @@
 #define FWD_MAX_REGIONS 64
 #define FWD_POOL_CACHE 256
 #define FWD_BURST 32
+#define FWD_RX_DESC 512
+#define FWD_TX_DESC 512
+#define FWD_HUGEPAGE_SIZE (2u * 1024 * 1024)
 #define FWD_TX_REGION_ID 0x8000u
 #define FWD_COPY_REGION_ID 0x8001u
-#define FWD_TX_REGION_SIZE (2u * 1024 * 1024)
+#define FWD_TX_REGION_SIZE FWD_HUGEPAGE_SIZE
 #define FWD_COPY_SLOT 2048u
 #define FWD_TX_SLOTS 1024u
 #define FWD_TX_MAX_LEN 9216u
@@ -39,7 +54,7 @@ struct fwd_region {
 struct fwd_slot {
 	struct rte_mbuf *m;
 	uint32_t gen;            /* bumped each time the slot is lent */
-	uint32_t region, offset, len;
+	struct nta_desc desc;    /* what was lent: a verdict must name exactly this */
 	uint16_t port;
 	uint8_t in_use;
 };
@@ -123,9 +138,76 @@ struct fwd {
 	struct fwd_stats st;
 };
 
+/* Region id -> region lent to consumers, or NULL. */
+static inline const struct fwd_region *
+fwd_region_by_id(const struct fwd *f, uint32_t id)
+{
+	if (id < f->n_regions)
+		return &f->region[id];
+	if (id == FWD_TX_REGION_ID && f->tx_region.base != NULL)
+		return &f->tx_region;
+	if (id == FWD_COPY_REGION_ID && f->copy_region.base != NULL)
+		return &f->copy_region;
+	return NULL;
+}
+
+/* Packets lent to the consumer now. */
+static inline uint32_t
+fwd_inflight(const struct fwd *f)
+{
+	return f->max_inflight - f->n_free_slot;
+}
+
+/* Consumer transmit buffers not completed yet. */
+static inline uint32_t
+fwd_tx_inflight(const struct fwd *f)
+{
+	return FWD_TX_SLOTS - f->n_tx_free;
+}
+
+/* Transmit n packets on port; what the NIC does not take is freed and counted. */
+static inline void
+fwd_tx_burst(struct fwd *f, uint16_t port, struct rte_mbuf **m, uint16_t n)
+{
+	uint16_t sent;
+
+	if (n == 0)
+		return;
+	sent = rte_eth_tx_burst(port, 0, m, n);
+	f->st.tx += sent;
+	if (sent < n) {
+		f->st.dropped_other += n - sent;
+		rte_pktmbuf_free_bulk(&m[sent], n - sent);
+	}
+}
+
+/* fwd_args.c */
+void fwd_usage(const char *prog);
+int fwd_help_asked(int argc, char **argv);
+int fwd_parse_args(struct fwd *f, int argc, char **argv);
+
+/* fwd_pool.c */
 int fwd_pool_create(struct fwd *f);
 int fwd_extra_region_create(struct fwd *f, struct fwd_region *r, uint32_t id, uint32_t flags,
 		size_t size, int writable);
 void fwd_pool_destroy(struct fwd *f);
+
+/* fwd_session.c */
+void fwd_slots_reset(struct fwd *f);
+void fwd_ctl_poll(struct fwd *f);
+void fwd_session_end(struct fwd *f, const char *why);
+
+/* fwd_lend.c */
+void fwd_lend_burst(struct fwd *f, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+void fwd_verdicts_poll(struct fwd *f);
+
+/* fwd_tx.c */
+void fwd_tx_slots_init(struct fwd *f);
+void fwd_tx_poll(struct fwd *f);
+
+/* fwd_stats.c */
+void fwd_print_header_span(const struct fwd *f);
+void fwd_print_stats(struct fwd *f, const char *tag);
+void fwd_print_final(struct fwd *f);
 
 #endif /* NTA_FWD_H */

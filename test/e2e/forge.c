@@ -30,9 +30,8 @@
 static volatile sig_atomic_t quit;
 
 static void
-on_signal(int s)
+on_signal(int s __attribute__((unused)))
 {
-	(void)s;
 	quit = 1;
 }
 
@@ -161,11 +160,11 @@ main(int argc, char **argv)
 	t[0].flags = 0;                       /* port 0 */
 	t[1] = t[0];                          /* the same buffer twice: refused once */
 	t[2] = t[0];
-	t[2].region = 0;                      /* a receive region */
+	t[2].desc.region = 0;                 /* a receive region */
 	t[3] = t[0];
-	t[3].offset = 0x7fffffff;             /* out of the region */
+	t[3].desc.offset = 0x7fffffff;        /* out of the region */
 	t[4] = t[0];
-	t[4].len = 0;                         /* empty */
+	t[4].desc.len = 0;                    /* empty */
 	if (nta_consumer_tx(c, t, 5) != 5) {
 		fprintf(stderr, "forge: FAIL: tx ring full\n");
 		return 1;
@@ -193,14 +192,14 @@ main(int argc, char **argv)
 			int w;
 
 			r.flags = NTA_SHARE_F_FORWARD;
-			if (forged < k && region_size(c, r.region, &size, &w, &base) == 0) {
+			if (forged < k && region_size(c, r.desc.region, &size, &w, &base) == 0) {
 				v[m] = r;
-				v[m++].region = 999;                  /* unknown region */
+				v[m++].desc.region = 999;             /* unknown region */
 				v[m] = r;
-				v[m].offset = (uint32_t)size - 8;     /* past the end */
-				v[m++].len = 64;
+				v[m].desc.offset = (uint32_t)size - 8; /* past the end */
+				v[m++].desc.len = 64;
 				v[m] = r;
-				v[m++].offset = r.offset + 64;        /* not a buffer we hold */
+				v[m++].desc.offset = r.desc.offset + 64; /* not a buffer we hold */
 				v[m] = r;
 				v[m++].cookie = r.cookie - (1ull << 32); /* stale generation */
 				v[m] = r;

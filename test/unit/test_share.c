@@ -5,7 +5,8 @@
 /*
  * Unit tests of the sharing library without DPDK: rings (wrap-around, full,
  * a lying peer), handshake (regions, read-only mappings, transmit buffers,
- * range checks), version mismatch, a busy server, a server that goes away.
+ * range checks), version and layout mismatches (refused on either side, with
+ * a message naming what differs), a busy server, a server that goes away.
  * The server side runs in a thread of this process.
  */
 
@@ -39,7 +40,8 @@ static void
 test_ring(void)
 {
 	struct nta_share_desc in[8], out[8];
-	struct nta_share_ring *r;
+	struct nta_share_ring_end pe, ce;
+	struct nta_share_ring *r, *v;
 	void *base;
 	unsigned int i, round;
 	int fd;
@@ -49,61 +51,61 @@ test_ring(void)
 	if (fd < 0)
 		return;
 	r = nta_share_ring_get(base, NTA_SHARE_RING_RX);
+	v = nta_share_ring_get(base, NTA_SHARE_RING_VERDICT);
 	for (i = 0; i < 8; i++) {
 		memset(&in[i], 0, sizeof(in[i]));
-		in[i].offset = i;
+		in[i].desc.offset = i;
 		in[i].cookie = 100 + i;
 	}
 	/* Many rounds: indices wrap around the ring many times. */
+	nta_share_ring_end_init(&pe, r, 4, 1);
+	nta_share_ring_end_init(&ce, r, 4, 0);
 	for (round = 0; round < 1000; round++) {
-		CHECK(nta_share_ring_enqueue(r, 4, in, 3) == 3);
-		CHECK(nta_share_ring_enqueue(r, 4, in + 3, 3) == 1);   /* full at 4 */
-		CHECK(nta_share_ring_count(r, 4) == 4);
-		CHECK(nta_share_ring_dequeue(r, 4, out, 8) == 4);
+		CHECK(nta_share_ring_end_enqueue(&pe, in, 3) == 3);
+		CHECK(nta_share_ring_end_enqueue(&pe, in + 3, 3) == 1);   /* full at 4 */
+		CHECK(nta_share_ring_end_used(&pe) == 4);
+		CHECK(nta_share_ring_end_avail(&ce) == 4);
+		CHECK(nta_share_ring_end_dequeue(&ce, out, 8) == 4);
 		for (i = 0; i < 4; i++)
 			CHECK(out[i].cookie == 100 + i);
-		CHECK(nta_share_ring_dequeue(r, 4, out, 8) == 0);
+		CHECK(nta_share_ring_end_dequeue(&ce, out, 8) == 0);
+		CHECK(nta_share_ring_end_avail(&ce) == 0);
 	}
-	/* A consumer index that lies: the producer sees a full ring. */
+	/* A consumer index that lies: the producer is told, writes nothing. */
 	r->cons = r->prod + 1000;
-	CHECK(nta_share_ring_enqueue(r, 4, in, 1) == 0);
+	CHECK(nta_share_ring_end_enqueue(&pe, in, 1) == -1);
+	CHECK(r->prod == pe.own);
 	r->cons = r->prod;
-	/* A producer index that lies: the consumer takes one ring at most. */
-	r->prod = r->cons + 100000;
-	CHECK(nta_share_ring_dequeue(r, 4, out, 8) == 4);
-	CHECK(nta_share_ring_count(r, 4) == 4);
-	/* The untrusting end keeps its own index: a peer that rewrites it
-	 * changes nothing, one that claims the impossible is caught.
+	/* A producer index that lies: the consumer is told, takes nothing. */
+	r->prod = ce.own + 100000;
+	CHECK(nta_share_ring_end_dequeue(&ce, out, 8) == -1);
+	CHECK(nta_share_ring_end_avail(&ce) == -1);
+	/* Each end keeps its own index: a peer that rewrites it changes
+	 * nothing, one that claims the impossible is caught.
 	 */
-	{
-		struct nta_share_ring_end pe, ce;
-		struct nta_share_ring *v = nta_share_ring_get(base, NTA_SHARE_RING_VERDICT);
-
-		nta_share_ring_end_init(&pe, r, 4, 1);
-		nta_share_ring_end_init(&ce, v, 4, 0);
-		r->prod = r->cons = 7;
-		nta_share_ring_end_init(&pe, r, 4, 1);
-		CHECK(nta_share_ring_end_enqueue(&pe, in, 3) == 3);
-		r->prod = 12345;                       /* peer overwrites our index */
-		CHECK(nta_share_ring_end_enqueue(&pe, in, 3) == 1);
-		CHECK(r->prod == 11);                  /* ours again */
-		CHECK(nta_share_ring_end_used(&pe) == 4);
-		r->cons = 7 - 1;                       /* more than a ring in use */
-		CHECK(nta_share_ring_end_enqueue(&pe, in, 1) == -1);
-		CHECK(nta_share_ring_end_used(&pe) == -1);
-		v->prod = v->cons + 2;
-		CHECK(nta_share_ring_end_dequeue(&ce, out, 8) == 2);
-		v->cons = 999;                         /* peer overwrites our index */
-		v->prod = ce.own + 1;
-		CHECK(nta_share_ring_end_dequeue(&ce, out, 8) == 1);
-		v->prod = ce.own + 5;                  /* more than the ring holds */
-		CHECK(nta_share_ring_end_dequeue(&ce, out, 8) == -1);
-	}
+	r->prod = r->cons = 7;
+	nta_share_ring_end_init(&pe, r, 4, 1);
+	nta_share_ring_end_init(&ce, v, 4, 0);
+	CHECK(nta_share_ring_end_enqueue(&pe, in, 3) == 3);
+	r->prod = 12345;                       /* peer overwrites our index */
+	CHECK(nta_share_ring_end_enqueue(&pe, in, 3) == 1);
+	CHECK(r->prod == 11);                  /* ours again */
+	CHECK(nta_share_ring_end_used(&pe) == 4);
+	r->cons = 7 - 1;                       /* more than a ring in use */
+	CHECK(nta_share_ring_end_enqueue(&pe, in, 1) == -1);
+	CHECK(nta_share_ring_end_used(&pe) == -1);
+	v->prod = v->cons + 2;
+	CHECK(nta_share_ring_end_dequeue(&ce, out, 8) == 2);
+	v->cons = 999;                         /* peer overwrites our index */
+	v->prod = ce.own + 1;
+	CHECK(nta_share_ring_end_dequeue(&ce, out, 8) == 1);
+	v->prod = ce.own + 5;                  /* more than the ring holds */
+	CHECK(nta_share_ring_end_dequeue(&ce, out, 8) == -1);
 	/* Bad sizes. */
 	CHECK(nta_share_ring_file_create(3, &base) < 0 && errno == EINVAL);
 	CHECK(nta_share_ring_file_create(1 << 20, &base) < 0 && errno == EINVAL);
 	/* The file is sealed: nobody can shrink it under the other side. */
-	CHECK(ftruncate(fd, 4096) < 0 && errno == EPERM);
+	CHECK(ftruncate(fd, NTA_SHARE_PAGE_SIZE) < 0 && errno == EPERM);
 	close(fd);
 }
 
@@ -183,6 +185,7 @@ test_handshake(void)
 	struct server s;
 	struct nta_consumer *c;
 	struct nta_consumer_region ri;
+	struct nta_share_ring_end srv[NTA_SHARE_RING_COUNT];
 	struct nta_share_desc d, got, tx;
 	pthread_t th;
 	unsigned int i;
@@ -217,47 +220,46 @@ test_handshake(void)
 		}
 	}
 	CHECK(nta_consumer_region(c, 2, &ri) < 0 && errno == ERANGE);
+	for (i = 0; i < NTA_SHARE_RING_COUNT; i++)
+		nta_share_ring_end_init(&srv[i], nta_share_ring_get(s.ring_base, i), 64,
+				i == NTA_SHARE_RING_RX || i == NTA_SHARE_RING_COMPL);
 
 	/* A packet through the RX ring, read in place, verdict back. */
 	memset(&d, 0, sizeof(d));
-	d.region = 0;
-	d.offset = 7;
-	d.len = 5;
+	d.desc.region = 0;
+	d.desc.offset = 7;
+	d.desc.len = 5;
 	d.cookie = 0x1234567800000003ull;
-	CHECK(nta_share_ring_enqueue(nta_share_ring_get(s.ring_base, NTA_SHARE_RING_RX), 64,
-			&d, 1) == 1);
+	CHECK(nta_share_ring_end_enqueue(&srv[NTA_SHARE_RING_RX], &d, 1) == 1);
 	CHECK(nta_consumer_wait(c, 1000) == 1);
 	CHECK(nta_consumer_rx_burst(c, &got, 1) == 1);
 	p = nta_consumer_ptr(c, &got);
 	CHECK(p != NULL && memcmp(p, "bytes", 5) == 0);
 	got.flags = NTA_SHARE_F_FORWARD;
 	CHECK(nta_consumer_verdict(c, &got, 1) == 1);
-	CHECK(nta_share_ring_dequeue(nta_share_ring_get(s.ring_base, NTA_SHARE_RING_VERDICT),
-			64, &d, 1) == 1);
+	CHECK(nta_share_ring_end_dequeue(&srv[NTA_SHARE_RING_VERDICT], &d, 1) == 1);
 	CHECK(d.cookie == 0x1234567800000003ull && d.flags == NTA_SHARE_F_FORWARD);
 
 	/* Range checks of descriptors. */
-	d.region = 5;
+	d.desc.region = 5;
 	CHECK(nta_consumer_ptr(c, &d) == NULL && errno == ERANGE);
-	d.region = 0;
-	d.offset = (1 << 20) - 2;
-	d.len = 3;
+	d.desc.region = 0;
+	d.desc.offset = (1 << 20) - 2;
+	d.desc.len = 3;
 	CHECK(nta_consumer_ptr(c, &d) == NULL && errno == ERANGE);
-	d.offset = 0xffffffffu;
-	d.len = 0xffffffffu;
+	d.desc.offset = 0xffffffffu;
+	d.desc.len = 0xffffffffu;
 	CHECK(nta_consumer_ptr(c, &d) == NULL && errno == ERANGE);
 
 	/* Transmit buffers: exact size from the TX region, back by completion. */
 	w = nta_consumer_tx_alloc(c, 98, &tx);
-	CHECK(w != NULL && tx.region == 0x8000 && tx.len == 98);
+	CHECK(w != NULL && tx.desc.region == 0x8000 && tx.desc.len == 98);
 	if (w != NULL) {
 		memset(w, 0xab, 98);
 		CHECK(nta_consumer_tx(c, &tx, 1) == 1);
-		CHECK(nta_share_ring_dequeue(nta_share_ring_get(s.ring_base, NTA_SHARE_RING_TX),
-				64, &d, 1) == 1);
-		CHECK(d.offset == tx.offset && d.len == 98);
-		CHECK(nta_share_ring_enqueue(nta_share_ring_get(s.ring_base,
-				NTA_SHARE_RING_COMPL), 64, &d, 1) == 1);
+		CHECK(nta_share_ring_end_dequeue(&srv[NTA_SHARE_RING_TX], &d, 1) == 1);
+		CHECK(d.desc.offset == tx.desc.offset && d.desc.len == 98);
+		CHECK(nta_share_ring_end_enqueue(&srv[NTA_SHARE_RING_COMPL], &d, 1) == 1);
 		CHECK(nta_consumer_completions(c, &got, 4) == 1);
 		/* freed by completions(): freeing again is refused */
 		CHECK(nta_consumer_tx_free(c, &tx) < 0 && errno == EINVAL);
@@ -302,13 +304,33 @@ test_refused(int mode, int want_errno)
 	close(s.listen_fd);
 }
 
-/* A client of another version is refused with EPROTO on both sides. */
-static void
-test_version(void)
+/* Connect to the test's socket as a raw client; the socket or -1. */
+static int
+raw_connect(void)
 {
-	struct nta_share_hello h = { NTA_SHARE_MAGIC, NTA_SHARE_VERSION + 1, 0, 0 };
-	struct nta_share_welcome w;
 	struct sockaddr_un sa;
+	int cs = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	strcpy(sa.sun_path, sock_path);
+	if (cs >= 0 && connect(cs, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(cs);
+		return -1;
+	}
+	return cs;
+}
+
+/*
+ * Send the hello h (its first len bytes) to a serving server: it must be
+ * refused with EPROTO on both sides, the welcome carrying the server's
+ * layout.
+ */
+static void
+hello_refused(const struct nta_share_hello *h, size_t len)
+{
+	struct nta_share_layout mine;
+	struct nta_share_welcome w;
 	struct server s;
 	pthread_t th;
 	int cs;
@@ -318,14 +340,13 @@ test_version(void)
 	s.rx_fd = memfd_of("rx", 1 << 20, "x");
 	s.tx_fd = memfd_of("tx", 1 << 20, "");
 	pthread_create(&th, NULL, server_main, &s);
-	cs = socket(AF_UNIX, SOCK_SEQPACKET, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	strcpy(sa.sun_path, sock_path);
-	CHECK(connect(cs, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-	CHECK(send(cs, &h, sizeof(h), 0) == sizeof(h));
+	cs = raw_connect();
+	CHECK(cs >= 0);
+	CHECK(send(cs, h, len, 0) == (ssize_t)len);
 	CHECK(recv(cs, &w, sizeof(w), 0) == sizeof(w));
+	nta_share_layout_get(&mine);
 	CHECK(w.status == EPROTO && w.n_regions == 0);
+	CHECK(memcmp(&w.layout, &mine, sizeof(mine)) == 0);
 	pthread_join(th, NULL);
 	CHECK(s.result < 0 && s.err == EPROTO);
 	close(cs);
@@ -335,6 +356,126 @@ test_version(void)
 		munmap(s.ring_base, nta_share_ring_file_size(64));
 	close(s.rx_fd);
 	close(s.tx_fd);
+	close(s.listen_fd);
+}
+
+/* What the library logged last (the log function is the test's). */
+static char last_log[512];
+
+static void
+log_capture(int level __attribute__((unused)), const char *msg)
+{
+	snprintf(last_log, sizeof(last_log), "%s", msg);
+}
+
+/*
+ * A client of another version is refused with EPROTO on both sides, whatever
+ * the size of its hello (a version-1 hello was 16 bytes).
+ */
+static void
+test_version(void)
+{
+	struct nta_share_hello h;
+
+	memset(&h, 0, sizeof(h));
+	h.magic = NTA_SHARE_MAGIC;
+	h.version = NTA_SHARE_VERSION + 1;
+	nta_share_layout_get(&h.layout);
+	hello_refused(&h, sizeof(h));
+	h.version = 1;
+	hello_refused(&h, 16);
+	CHECK(strstr(last_log, "consumer protocol version 1, forwarder 2") != NULL);
+}
+
+/* A fake forwarder that answers any hello with a welcome of another build. */
+static void *
+fake_server_main(void *arg)
+{
+	struct server *s = arg;
+	struct nta_share_welcome w;
+	char hello[64];
+	int conn = -1, i;
+
+	for (i = 0; i < 5000 && conn < 0; i++) {
+		conn = accept(s->listen_fd, NULL, NULL);
+		if (conn < 0)
+			usleep(1000);
+	}
+	if (conn < 0 || recv(conn, hello, sizeof(hello), 0) <= 0) {
+		s->result = -1;
+		if (conn >= 0)
+			close(conn);
+		return NULL;
+	}
+	memset(&w, 0, sizeof(w));
+	w.magic = NTA_SHARE_MAGIC;
+	w.version = NTA_SHARE_VERSION;
+	nta_share_layout_get(&w.layout);
+	w.layout.unit_size = NTA_UNIT * 2;
+	w.ring_size = 64;
+	w.ring_file_size = nta_share_ring_file_size(64);
+	s->result = send(conn, &w, sizeof(w), 0) == sizeof(w) ? 0 : -1;
+	s->conn = conn;
+	return NULL;
+}
+
+/*
+ * Peers built with different layouts (here: unit size) are refused, with a
+ * log line that says what differs, on either side.
+ */
+static void
+test_layout(void)
+{
+	struct nta_share_layout l, mine;
+	struct nta_share_hello h;
+	struct nta_consumer *c;
+	struct server s;
+	char want[128], why[512];
+	pthread_t th;
+
+	nta_share_layout_get(&mine);
+	CHECK(mine.unit_size == NTA_UNIT && mine.desc_size == sizeof(struct nta_share_desc));
+	CHECK(nta_share_layout_check(&mine, "forwarder", "consumer", why, sizeof(why)) == 0);
+	CHECK(why[0] == '\0');
+	l = mine;
+	l.unit_size *= 2;
+	l.max_regions += 1;
+	CHECK(nta_share_layout_check(&l, "forwarder", "consumer", why, sizeof(why)) < 0 &&
+			errno == EPROTO);
+	snprintf(want, sizeof(want), "forwarder unit size %u, consumer %u; forwarder max"
+			" regions %u, consumer %u", NTA_UNIT * 2, NTA_UNIT,
+			NTA_SHARE_MAX_REGIONS + 1, NTA_SHARE_MAX_REGIONS);
+	CHECK(strcmp(why, want) == 0);
+	CHECK(nta_share_layout_check(&l, "a", "b", NULL, 0) < 0);
+
+	/* The server side refuses a consumer built with another unit size. */
+	memset(&h, 0, sizeof(h));
+	h.magic = NTA_SHARE_MAGIC;
+	h.version = NTA_SHARE_VERSION;
+	nta_share_layout_get(&h.layout);
+	h.layout.unit_size = NTA_UNIT * 2;
+	last_log[0] = '\0';
+	hello_refused(&h, sizeof(h));
+	snprintf(want, sizeof(want), "consumer unit size %u, forwarder %u", NTA_UNIT * 2,
+			NTA_UNIT);
+	CHECK(strstr(last_log, want) != NULL);
+
+	/* The consumer side refuses a forwarder built with another unit size. */
+	memset(&s, 0, sizeof(s));
+	s.listen_fd = nta_share_listen(sock_path);
+	pthread_create(&th, NULL, fake_server_main, &s);
+	last_log[0] = '\0';
+	c = nta_consumer_attach(sock_path, 0);
+	CHECK(c == NULL && errno == EPROTO);
+	pthread_join(th, NULL);
+	CHECK(s.result == 0);
+	snprintf(want, sizeof(want), "forwarder unit size %u, consumer %u", NTA_UNIT * 2,
+			NTA_UNIT);
+	CHECK(strstr(last_log, want) != NULL);
+	if (strstr(last_log, want) == NULL)
+		fprintf(stderr, "logged: '%s', wanted '%s'\n", last_log, want);
+	if (s.conn > 0)
+		close(s.conn);
 	close(s.listen_fd);
 }
 
@@ -352,7 +493,10 @@ main(void)
 	test_handshake();
 	test_refused(1, EBUSY);
 	test_refused(2, EPROTO);
+	nta_set_log(log_capture);
 	test_version();
+	test_layout();
+	nta_set_log(NULL);
 	CHECK(nta_consumer_attach(sock_path, 0) == NULL);     /* nobody listens */
 	CHECK(nta_consumer_attach(NULL, 0) == NULL && errno == EINVAL);
 	CHECK(nta_consumer_attach(sock_path, 1) == NULL && errno == EINVAL);

@@ -18,6 +18,7 @@
 
 #include "nta.h"
 #include "nta_consumer.h"
+#include "nta_private.h"
 #include "nta_share_private.h"
 
 #define HANDSHAKE_TIMEOUT_MS 5000
@@ -28,7 +29,7 @@ struct nta_consumer {
 	size_t ring_file_size;
 	uint32_t ring_size;
 	uint32_t max_inflight;
-	struct nta_share_ring *ring[NTA_SHARE_RING_COUNT];
+	struct nta_share_ring_end end[NTA_SHARE_RING_COUNT]; /* our indices, private */
 	unsigned int n_regions;
 	struct nta_consumer_region region[NTA_SHARE_MAX_REGIONS];
 	int tx_index;                 /* index in region[] of the TX region, or -1 */
@@ -76,7 +77,8 @@ consumer_check_rings(struct nta_consumer *c)
 				h->ring_off[i] > c->ring_file_size ||
 				c->ring_file_size - h->ring_off[i] < ring_bytes)
 			return -1;
-		c->ring[i] = nta_share_ring_get(c->ring_base, i);
+		nta_share_ring_end_init(&c->end[i], nta_share_ring_get(c->ring_base, i),
+				c->ring_size, i == NTA_SHARE_RING_VERDICT || i == NTA_SHARE_RING_TX);
 	}
 	return 0;
 }
@@ -131,15 +133,141 @@ consumer_tx_arena(struct nta_consumer *c)
 	return 0;
 }
 
+static int
+consumer_connect(struct nta_consumer *c, const char *path)
+{
+	struct nta_share_hello hello;
+	struct sockaddr_un sa;
+
+	c->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (c->sock < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	strcpy(sa.sun_path, path);
+	if (connect(c->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -1;
+	memset(&hello, 0, sizeof(hello));
+	hello.magic = NTA_SHARE_MAGIC;
+	hello.version = NTA_SHARE_VERSION;
+	hello.pid = (uint32_t)getpid();
+	nta_share_layout_get(&hello.layout);
+	return nta_share_send_msg(c->sock, &hello, sizeof(hello), -1);
+}
+
+/*
+ * Check a welcome of got bytes: magic and version whatever its length, then
+ * the forwarder's layout (what differs is logged), then its status.
+ * 0, or -1 with errno set (EPROTO, or the status the forwarder sent).
+ */
+static int
+consumer_check_welcome(const struct nta_share_welcome *w, size_t got)
+{
+	char why[256];
+
+	errno = EPROTO;
+	if (got < offsetof(struct nta_share_welcome, status) || w->magic != NTA_SHARE_MAGIC)
+		return -1;
+	if (w->version != NTA_SHARE_VERSION) {
+		nta_log(NTA_LOG_ERR, "share: cannot attach: forwarder protocol version %u,"
+				" consumer %u", w->version, NTA_SHARE_VERSION);
+		return -1;
+	}
+	if (got != sizeof(*w))
+		return -1;
+	if (nta_share_layout_check(&w->layout, "forwarder", "consumer", why, sizeof(why)) < 0) {
+		nta_log(NTA_LOG_ERR, "share: cannot attach to a forwarder built otherwise: %s",
+				why);
+		errno = EPROTO;
+		return -1;
+	}
+	if (w->status != 0) {
+		errno = w->status > 0 ? w->status : EPROTO;
+		return -1;
+	}
+	if (w->n_regions > NTA_SHARE_MAX_REGIONS || w->ring_size < 2 || w->ring_size > 65536 ||
+			(w->ring_size & (w->ring_size - 1)) != 0 ||
+			w->ring_file_size != nta_share_ring_file_size(w->ring_size)) {
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+/* Receive the welcome and map the ring file it carries. */
+static int
+consumer_welcome(struct nta_consumer *c, uint32_t *n_regions)
+{
+	union {
+		struct nta_share_welcome w;
+		uint8_t any[NTA_SHARE_MSG_MAX];
+	} in;
+	size_t got;
+	int fd, e;
+
+	memset(&in, 0, sizeof(in));
+	if (nta_share_recv_msg_any(c->sock, &in, sizeof(in), &got, &fd,
+			HANDSHAKE_TIMEOUT_MS) < 0)
+		return -1;
+	e = consumer_check_welcome(&in.w, got) < 0 ? errno : (fd < 0 ? EPROTO : 0);
+	if (e != 0) {
+		if (fd >= 0)
+			close(fd);
+		errno = e;
+		return -1;
+	}
+	c->ring_size = in.w.ring_size;
+	c->ring_file_size = in.w.ring_file_size;
+	c->max_inflight = in.w.max_inflight;
+	*n_regions = in.w.n_regions;
+	c->ring_base = mmap(NULL, c->ring_file_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	e = errno;
+	close(fd);
+	if (c->ring_base == MAP_FAILED) {
+		c->ring_base = NULL;
+		errno = e;
+		return -1;
+	}
+	if (consumer_check_rings(c) < 0) {
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+/* Receive and map n region messages. */
+static int
+consumer_regions(struct nta_consumer *c, uint32_t n)
+{
+	uint32_t i;
+	int fd, e;
+
+	for (i = 0; i < n; i++) {
+		struct nta_share_region_msg m;
+
+		if (nta_share_recv_msg(c->sock, &m, sizeof(m), &fd, HANDSHAKE_TIMEOUT_MS) < 0)
+			return -1;
+		if (fd < 0) {
+			errno = EPROTO;
+			return -1;
+		}
+		e = consumer_map_region(c, &m, fd) < 0 ? errno : 0;
+		close(fd); /* the mapping keeps the file */
+		if (e != 0) {
+			errno = e;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 struct nta_consumer *
 nta_consumer_attach(const char *path, unsigned int flags)
 {
-	struct nta_share_hello hello;
-	struct nta_share_welcome w;
 	struct nta_consumer *c;
 	struct sockaddr_un sa;
-	unsigned int i;
-	int fd, e;
+	uint32_t n_regions;
+	int e;
 
 	if (path == NULL || flags != 0) {
 		errno = EINVAL;
@@ -153,77 +281,16 @@ nta_consumer_attach(const char *path, unsigned int flags)
 	if (c == NULL)
 		return NULL;
 	c->tx_index = -1;
-	c->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (c->sock < 0)
-		goto fail;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	strcpy(sa.sun_path, path);
-	if (connect(c->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		goto fail;
-	memset(&hello, 0, sizeof(hello));
-	hello.magic = NTA_SHARE_MAGIC;
-	hello.version = NTA_SHARE_VERSION;
-	hello.pid = (uint32_t)getpid();
-	if (nta_share_send_msg(c->sock, &hello, sizeof(hello), -1) < 0)
-		goto fail;
-	if (nta_share_recv_msg(c->sock, &w, sizeof(w), &fd, HANDSHAKE_TIMEOUT_MS) < 0)
-		goto fail;
-	if (w.magic != NTA_SHARE_MAGIC || w.version != NTA_SHARE_VERSION || w.status != 0) {
-		if (fd >= 0)
-			close(fd);
-		errno = (w.magic == NTA_SHARE_MAGIC && w.status > 0) ? w.status : EPROTO;
-		goto fail;
-	}
-	if (fd < 0 || w.n_regions > NTA_SHARE_MAX_REGIONS || w.ring_size < 2 ||
-			w.ring_size > 65536 || (w.ring_size & (w.ring_size - 1)) != 0 ||
-			w.ring_file_size != nta_share_ring_file_size(w.ring_size)) {
-		if (fd >= 0)
-			close(fd);
-		errno = EPROTO;
-		goto fail;
-	}
-	c->ring_size = w.ring_size;
-	c->ring_file_size = w.ring_file_size;
-	c->max_inflight = w.max_inflight;
-	c->ring_base = mmap(NULL, c->ring_file_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	e = errno;
-	close(fd);
-	if (c->ring_base == MAP_FAILED) {
-		c->ring_base = NULL;
+	if (consumer_connect(c, path) < 0 || consumer_welcome(c, &n_regions) < 0 ||
+			consumer_regions(c, n_regions) < 0 ||
+			(c->tx_index >= 0 && consumer_tx_arena(c) < 0)) {
+		e = errno;
+		consumer_unmap(c);
+		free(c);
 		errno = e;
-		goto fail;
+		return NULL;
 	}
-	if (consumer_check_rings(c) < 0) {
-		errno = EPROTO;
-		goto fail;
-	}
-	for (i = 0; i < w.n_regions; i++) {
-		struct nta_share_region_msg m;
-
-		if (nta_share_recv_msg(c->sock, &m, sizeof(m), &fd, HANDSHAKE_TIMEOUT_MS) < 0)
-			goto fail;
-		if (fd < 0) {
-			errno = EPROTO;
-			goto fail;
-		}
-		if (consumer_map_region(c, &m, fd) < 0) {
-			e = errno;
-			close(fd);
-			errno = e;
-			goto fail;
-		}
-		close(fd); /* the mapping keeps the file */
-	}
-	if (c->tx_index >= 0 && consumer_tx_arena(c) < 0)
-		goto fail;
 	return c;
-fail:
-	e = errno;
-	consumer_unmap(c);
-	free(c);
-	errno = e;
-	return NULL;
 }
 
 unsigned int
@@ -254,10 +321,21 @@ nta_consumer_max_inflight(const struct nta_consumer *c)
 	return c == NULL ? 0 : c->max_inflight;
 }
 
+/* n from a ring end's result; -1 (impossible peer index) is 0 with EPROTO. */
+static unsigned int
+ring_result(int n)
+{
+	if (n < 0) {
+		errno = EPROTO;
+		return 0;
+	}
+	return (unsigned int)n;
+}
+
 unsigned int
 nta_consumer_rx_burst(struct nta_consumer *c, struct nta_share_desc *d, unsigned int n)
 {
-	return nta_share_ring_dequeue(c->ring[NTA_SHARE_RING_RX], c->ring_size, d, n);
+	return ring_result(nta_share_ring_end_dequeue(&c->end[NTA_SHARE_RING_RX], d, n));
 }
 
 static const struct nta_consumer_region *
@@ -283,19 +361,19 @@ nta_consumer_ptr(const struct nta_consumer *c, const struct nta_share_desc *d)
 		errno = EINVAL;
 		return NULL;
 	}
-	r = consumer_find(c, d->region);
-	if (r == NULL || d->offset > r->size || d->len > r->size - d->offset) {
+	r = consumer_find(c, d->desc.region);
+	if (r == NULL || d->desc.offset > r->size || d->desc.len > r->size - d->desc.offset) {
 		errno = ERANGE;
 		return NULL;
 	}
-	return (uint8_t *)r->base + d->offset;
+	return (uint8_t *)r->base + d->desc.offset;
 }
 
 unsigned int
 nta_consumer_verdict(struct nta_consumer *c, const struct nta_share_desc *d, unsigned int n)
 {
 	/* The forwarder polls: no wake-up needed. */
-	return nta_share_ring_enqueue(c->ring[NTA_SHARE_RING_VERDICT], c->ring_size, d, n);
+	return ring_result(nta_share_ring_end_enqueue(&c->end[NTA_SHARE_RING_VERDICT], d, n));
 }
 
 void *
@@ -318,9 +396,9 @@ nta_consumer_tx_alloc(struct nta_consumer *c, size_t size, struct nta_share_desc
 		return NULL;
 	}
 	r = &c->region[c->tx_index];
-	d->region = r->id;
-	d->offset = (uint32_t)(p - (uint8_t *)r->base);
-	d->len = (uint32_t)size;
+	d->desc.region = r->id;
+	d->desc.offset = (uint32_t)(p - (uint8_t *)r->base);
+	d->desc.len = (uint32_t)size;
 	d->flags = 0;
 	d->cookie = 0;
 	return p;
@@ -336,11 +414,11 @@ nta_consumer_tx_free(struct nta_consumer *c, const struct nta_share_desc *d)
 		return -1;
 	}
 	r = &c->region[c->tx_index];
-	if (d->region != r->id || d->offset >= r->size) {
+	if (d->desc.region != r->id || d->desc.offset >= r->size) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (nta_free(c->tx_arena, (uint8_t *)r->base + d->offset) < 0) {
+	if (nta_free(c->tx_arena, (uint8_t *)r->base + d->desc.offset) < 0) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -350,7 +428,7 @@ nta_consumer_tx_free(struct nta_consumer *c, const struct nta_share_desc *d)
 unsigned int
 nta_consumer_tx(struct nta_consumer *c, const struct nta_share_desc *d, unsigned int n)
 {
-	return nta_share_ring_enqueue(c->ring[NTA_SHARE_RING_TX], c->ring_size, d, n);
+	return ring_result(nta_share_ring_end_enqueue(&c->end[NTA_SHARE_RING_TX], d, n));
 }
 
 unsigned int
@@ -362,7 +440,8 @@ nta_consumer_completions(struct nta_consumer *c, struct nta_share_desc *d, unsig
 	while (got < n) {
 		unsigned int want = n - got < 64 ? n - got : 64;
 
-		k = nta_share_ring_dequeue(c->ring[NTA_SHARE_RING_COMPL], c->ring_size, tmp, want);
+		k = ring_result(nta_share_ring_end_dequeue(&c->end[NTA_SHARE_RING_COMPL], tmp,
+				want));
 		if (k == 0)
 			break;
 		for (i = 0; i < k; i++) {
@@ -378,8 +457,9 @@ nta_consumer_completions(struct nta_consumer *c, struct nta_share_desc *d, unsig
 static int
 consumer_pending(struct nta_consumer *c)
 {
-	return nta_share_ring_count(c->ring[NTA_SHARE_RING_RX], c->ring_size) != 0 ||
-		nta_share_ring_count(c->ring[NTA_SHARE_RING_COMPL], c->ring_size) != 0;
+	/* An impossible index counts as pending: the next call reports it. */
+	return nta_share_ring_end_avail(&c->end[NTA_SHARE_RING_RX]) != 0 ||
+		nta_share_ring_end_avail(&c->end[NTA_SHARE_RING_COMPL]) != 0;
 }
 
 int

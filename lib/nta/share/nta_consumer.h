@@ -23,7 +23,7 @@
  *             }
  *             for (i = 0; i < n; i++) {
  *                     const uint8_t *pkt = nta_consumer_ptr(c, &d[i]);
- *                     d[i].flags = look_at(pkt, d[i].len) ? NTA_SHARE_F_FORWARD
+ *                     d[i].flags = look_at(pkt, d[i].desc.len) ? NTA_SHARE_F_FORWARD
  *                                                          : NTA_SHARE_F_DROP;
  *             }
  *             nta_consumer_verdict(c, d, n);
@@ -61,8 +61,9 @@ struct nta_consumer_region {
  * @param path Socket path of the forwarder.
  * @param flags Reserved, 0.
  * @return The consumer, or NULL with errno set: EINVAL (NULL path, flags),
- *   ENAMETOOLONG, ECONNREFUSED/ENOENT (no forwarder), EPROTO (version or
- *   protocol error), EBUSY (forwarder serves another consumer), ETIMEDOUT,
+ *   ENAMETOOLONG, ECONNREFUSED/ENOENT (no forwarder), EPROTO (version,
+ *   layout or protocol error; a version or layout mismatch is logged, one
+ *   line naming what differs, e.g. "forwarder unit size 64, consumer 32"), EBUSY (forwarder serves another consumer), ETIMEDOUT,
  *   ENOMEM, or an mmap error.
  */
 struct nta_consumer *nta_consumer_attach(const char *path, unsigned int flags);
@@ -87,7 +88,8 @@ uint32_t nta_consumer_max_inflight(const struct nta_consumer *c);
 /**
  * Take up to n packet descriptors from the RX ring.
  *
- * @return Number taken (0 when none waits).
+ * @return Number taken (0 when none waits; 0 with errno = EPROTO when the
+ *   forwarder's ring index is impossible).
  */
 unsigned int nta_consumer_rx_burst(struct nta_consumer *c, struct nta_share_desc *d,
 		unsigned int n);
@@ -106,7 +108,8 @@ void *nta_consumer_ptr(const struct nta_consumer *c, const struct nta_share_desc
  * NTA_SHARE_F_FORWARD or NTA_SHARE_F_DROP.
  *
  * @return Number queued (the VERDICT ring is as large as what can be lent,
- *   so all of them unless the caller returns more than it holds).
+ *   so all of them unless the caller returns more than it holds; 0 with
+ *   errno = EPROTO when the forwarder's ring index is impossible).
  */
 unsigned int nta_consumer_verdict(struct nta_consumer *c, const struct nta_share_desc *d,
 		unsigned int n);
@@ -135,7 +138,8 @@ int nta_consumer_tx_free(struct nta_consumer *c, const struct nta_share_desc *d)
  * send and the output port in NTA_SHARE_F_PORT_MASK of d[i].flags. The
  * buffers belong to the forwarder until they come back on the COMPL ring.
  *
- * @return Number queued (the rest stay the caller's).
+ * @return Number queued (the rest stay the caller's; 0 with errno = EPROTO
+ *   when the forwarder's ring index is impossible).
  */
 unsigned int nta_consumer_tx(struct nta_consumer *c, const struct nta_share_desc *d,
 		unsigned int n);
@@ -144,7 +148,8 @@ unsigned int nta_consumer_tx(struct nta_consumer *c, const struct nta_share_desc
  * Take transmit completions and free their buffers.
  *
  * @param d Where to copy them (may be NULL to just free them).
- * @return Number taken.
+ * @return Number taken (0 with errno = EPROTO when the forwarder's ring
+ *   index is impossible).
  */
 unsigned int nta_consumer_completions(struct nta_consumer *c, struct nta_share_desc *d,
 		unsigned int n);

@@ -15,25 +15,30 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 
+#include "nta_private.h"
 #include "nta_share.h"
 #include "nta_share_private.h"
+
+/* Bytes of one ring of ring_size entries in the ring file: whole pages. */
+static size_t
+ring_bytes(uint32_t ring_size)
+{
+	size_t b = sizeof(struct nta_share_ring) + (size_t)ring_size * sizeof(struct nta_share_desc);
+
+	return (b + NTA_SHARE_PAGE_SIZE - 1) & ~(size_t)(NTA_SHARE_PAGE_SIZE - 1);
+}
 
 size_t
 nta_share_ring_file_size(uint32_t ring_size)
 {
-	size_t ring_bytes = sizeof(struct nta_share_ring) +
-		(size_t)ring_size * sizeof(struct nta_share_desc);
-	size_t hdr = 4096;
-
-	ring_bytes = (ring_bytes + 4095) & ~(size_t)4095;
-	return hdr + NTA_SHARE_RING_COUNT * ring_bytes;
+	return NTA_SHARE_PAGE_SIZE + NTA_SHARE_RING_COUNT * ring_bytes(ring_size);
 }
 
 int
 nta_share_ring_file_create(uint32_t ring_size, void **base)
 {
 	struct nta_share_ring_hdr *h;
-	size_t size, ring_bytes;
+	size_t size;
 	void *p;
 	int fd, i;
 
@@ -43,7 +48,6 @@ nta_share_ring_file_create(uint32_t ring_size, void **base)
 		return -1;
 	}
 	size = nta_share_ring_file_size(ring_size);
-	ring_bytes = (size - 4096) / NTA_SHARE_RING_COUNT;
 	fd = memfd_create("nta-rings", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -1;
@@ -61,7 +65,7 @@ nta_share_ring_file_create(uint32_t ring_size, void **base)
 	h->ring_size = ring_size;
 	h->file_size = size;
 	for (i = 0; i < NTA_SHARE_RING_COUNT; i++)
-		h->ring_off[i] = 4096 + (uint64_t)i * ring_bytes;
+		h->ring_off[i] = NTA_SHARE_PAGE_SIZE + (uint64_t)i * ring_bytes(ring_size);
 	*base = p;
 	return fd;
 fail:
@@ -156,7 +160,8 @@ nta_share_send_msg(int sock, const void *buf, size_t len, int fd)
 }
 
 int
-nta_share_recv_msg(int sock, void *buf, size_t len, int *fd, int timeout_ms)
+nta_share_recv_msg_any(int sock, void *buf, size_t len, size_t *got_len, int *fd,
+		int timeout_ms)
 {
 	char cbuf[CMSG_SPACE(sizeof(int) * 4)];
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
@@ -210,7 +215,7 @@ nta_share_recv_msg(int sock, void *buf, size_t len, int *fd, int timeout_ms)
 		errno = ECONNRESET;
 		return -1;
 	}
-	if ((size_t)r != len || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
+	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
 		if (got >= 0)
 			close(got);
 		errno = EPROTO;
@@ -218,6 +223,125 @@ nta_share_recv_msg(int sock, void *buf, size_t len, int *fd, int timeout_ms)
 	}
 	if (fd != NULL)
 		*fd = got;
+	*got_len = (size_t)r;
+	return 0;
+}
+
+int
+nta_share_recv_msg(int sock, void *buf, size_t len, int *fd, int timeout_ms)
+{
+	size_t got;
+
+	if (nta_share_recv_msg_any(sock, buf, len, &got, fd, timeout_ms) < 0)
+		return -1;
+	if (got != len) {
+		if (fd != NULL && *fd >= 0) {
+			close(*fd);
+			*fd = -1;
+		}
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+void
+nta_share_layout_get(struct nta_share_layout *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->unit_size = NTA_UNIT;
+	l->desc_size = sizeof(struct nta_share_desc);
+	l->ring_hdr_size = offsetof(struct nta_share_ring, d);
+	l->file_hdr_size = sizeof(struct nta_share_ring_hdr);
+	l->page_size = NTA_SHARE_PAGE_SIZE;
+	l->max_regions = NTA_SHARE_MAX_REGIONS;
+}
+
+/* The fields of struct nta_share_layout, as a message names them. */
+static const struct {
+	const char *what;
+	size_t off;
+} layout_fields[] = {
+	{ "unit size", offsetof(struct nta_share_layout, unit_size) },
+	{ "descriptor size", offsetof(struct nta_share_layout, desc_size) },
+	{ "ring header size", offsetof(struct nta_share_layout, ring_hdr_size) },
+	{ "ring file header size", offsetof(struct nta_share_layout, file_hdr_size) },
+	{ "ring file page size", offsetof(struct nta_share_layout, page_size) },
+	{ "max regions", offsetof(struct nta_share_layout, max_regions) },
+};
+
+int
+nta_share_layout_check(const struct nta_share_layout *peer, const char *peer_name,
+		const char *self_name, char *why, size_t len)
+{
+	struct nta_share_layout me;
+	size_t used = 0;
+	unsigned int i;
+	int bad = 0;
+
+	nta_share_layout_get(&me);
+	if (why != NULL && len > 0)
+		why[0] = '\0';
+	for (i = 0; i < sizeof(layout_fields) / sizeof(layout_fields[0]); i++) {
+		uint32_t theirs, ours;
+		int k;
+
+		memcpy(&theirs, (const uint8_t *)peer + layout_fields[i].off, sizeof(theirs));
+		memcpy(&ours, (const uint8_t *)&me + layout_fields[i].off, sizeof(ours));
+		if (theirs == ours)
+			continue;
+		if (why != NULL && used < len) {
+			k = snprintf(why + used, len - used, "%s%s %s %u, %s %u", bad ? "; " : "",
+					peer_name, layout_fields[i].what, theirs, self_name, ours);
+			used += k > 0 ? (size_t)k : 0;
+		}
+		bad++;
+	}
+	if (bad == 0)
+		return 0;
+	errno = EPROTO;
+	return -1;
+}
+
+/* A welcome with this build's magic, version and layout. */
+static void
+welcome_init(struct nta_share_welcome *w, int status)
+{
+	memset(w, 0, sizeof(*w));
+	w->magic = NTA_SHARE_MAGIC;
+	w->version = NTA_SHARE_VERSION;
+	w->status = status;
+	nta_share_layout_get(&w->layout);
+}
+
+/*
+ * Check a hello of got bytes. Magic and version are read whatever its length,
+ * so that a consumer of another version is told, not cut off. 0, or -1 with
+ * errno = EPROTO and one line logged.
+ */
+static int
+hello_check(const struct nta_share_hello *h, size_t got)
+{
+	char why[256];
+
+	errno = EPROTO;
+	if (got < offsetof(struct nta_share_hello, flags) || h->magic != NTA_SHARE_MAGIC) {
+		nta_log(NTA_LOG_ERR, "share: refused a client: not an NTA hello");
+		return -1;
+	}
+	if (h->version != NTA_SHARE_VERSION) {
+		nta_log(NTA_LOG_ERR, "share: refused a consumer: consumer protocol version %u,"
+				" forwarder %u", h->version, NTA_SHARE_VERSION);
+		return -1;
+	}
+	if (got != sizeof(*h)) {
+		nta_log(NTA_LOG_ERR, "share: refused a consumer: hello of %zu bytes", got);
+		return -1;
+	}
+	if (nta_share_layout_check(&h->layout, "consumer", "forwarder", why, sizeof(why)) < 0) {
+		nta_log(NTA_LOG_ERR, "share: refused a consumer built otherwise: %s", why);
+		return -1;
+	}
 	return 0;
 }
 
@@ -227,25 +351,28 @@ nta_share_serve_handshake(int sock, int timeout_ms, uint32_t ring_size,
 		const struct nta_share_region_msg *regions, const int *fds,
 		unsigned int n_regions)
 {
-	struct nta_share_hello hello;
+	union {
+		struct nta_share_hello h;
+		uint8_t any[NTA_SHARE_MSG_MAX];
+	} in;
 	struct nta_share_welcome w;
 	unsigned int i;
+	size_t got;
 
 	if (n_regions > NTA_SHARE_MAX_REGIONS) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (nta_share_recv_msg(sock, &hello, sizeof(hello), NULL, timeout_ms) < 0)
+	memset(&in, 0, sizeof(in));
+	if (nta_share_recv_msg_any(sock, &in, sizeof(in), &got, NULL, timeout_ms) < 0)
 		return -1;
-	memset(&w, 0, sizeof(w));
-	w.magic = NTA_SHARE_MAGIC;
-	w.version = NTA_SHARE_VERSION;
-	if (hello.magic != NTA_SHARE_MAGIC || hello.version != NTA_SHARE_VERSION) {
-		w.status = EPROTO;
+	if (hello_check(&in.h, got) < 0) {
+		welcome_init(&w, EPROTO);
 		nta_share_send_msg(sock, &w, sizeof(w), -1);
 		errno = EPROTO;
 		return -1;
 	}
+	welcome_init(&w, 0);
 	w.n_regions = n_regions;
 	w.ring_size = ring_size;
 	w.max_inflight = max_inflight;
@@ -263,9 +390,6 @@ nta_share_refuse(int sock, int status)
 {
 	struct nta_share_welcome w;
 
-	memset(&w, 0, sizeof(w));
-	w.magic = NTA_SHARE_MAGIC;
-	w.version = NTA_SHARE_VERSION;
-	w.status = status;
+	welcome_init(&w, status);
 	return nta_share_send_msg(sock, &w, sizeof(w), -1);
 }

@@ -16,8 +16,8 @@
  *   table and one file descriptor per region with SCM_RIGHTS. Receive
  *   regions come as read-only descriptors (the consumer cannot map them
  *   writable); only the transmit region is writable.
- * - Descriptors: struct nta_share_desc (region, offset, length, flags,
- *   cookie) travel in four single-producer single-consumer rings that live in
+ * - Descriptors: struct nta_share_desc (the allocator's struct nta_desc:
+ *   region, offset, length; plus flags and a cookie) travel in four single-producer single-consumer rings that live in
  *   one more shared memfd (the "ring file"):
  *
  *       NTA_SHARE_RING_RX      server -> consumer   packets to look at
@@ -38,14 +38,19 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "nta.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /** Protocol magic ("NTAS"). */
 #define NTA_SHARE_MAGIC 0x5341544eu
-/** Protocol version; a consumer of another version is refused. */
-#define NTA_SHARE_VERSION 1u
+/**
+ * Protocol version; a consumer of another version is refused. 2: hello and
+ * welcome carry struct nta_share_layout.
+ */
+#define NTA_SHARE_VERSION 2u
 /** Most regions the server can lend in one session. */
 #define NTA_SHARE_MAX_REGIONS 256
 
@@ -63,17 +68,16 @@ extern "C" {
 #define NTA_SHARE_F_TX_FAILED 0x0400u /**< COMPL ring: the buffer was not sent. */
 
 /**
- * One descriptor: a buffer as (region, offset, len), its flags, and a
- * cookie. On the RX ring the cookie is the server's; the consumer returns it
- * unchanged on the VERDICT ring. On the TX ring the cookie is the consumer's
- * own tag, returned on the COMPL ring.
+ * One descriptor on a ring: the buffer as the allocator describes it
+ * (struct nta_desc: region, offset, len), plus what the wire adds: flags
+ * and a cookie. On the RX ring the cookie is the server's; the consumer
+ * returns it unchanged on the VERDICT ring. On the TX ring the cookie is the
+ * consumer's own tag, returned on the COMPL ring.
  */
 struct nta_share_desc {
-	uint32_t region;  /**< Region id, as in the region table. */
-	uint32_t offset;  /**< Byte offset of the data from the region start. */
-	uint32_t len;     /**< Bytes of data. */
-	uint32_t flags;   /**< NTA_SHARE_F_*. */
-	uint64_t cookie;  /**< Opaque tag checked by its owner. */
+	struct nta_desc desc; /**< Region id (as in the region table), offset, len. */
+	uint32_t flags;       /**< NTA_SHARE_F_*. */
+	uint64_t cookie;      /**< Opaque tag checked by its owner. */
 };
 
 /** Rings in the ring file. */
@@ -85,7 +89,14 @@ enum nta_share_ring_id {
 	NTA_SHARE_RING_COUNT
 };
 
+/** Cache line of the ring layout: prod and cons never share one. */
 #define NTA_SHARE_CACHE_LINE 64
+/**
+ * Page of the ring file layout: the header takes one page and each ring a
+ * whole number of pages (so that either side could map or protect a ring
+ * alone). A constant of the protocol, whatever the system's page size.
+ */
+#define NTA_SHARE_PAGE_SIZE 4096u
 
 /**
  * A single-producer single-consumer ring in shared memory. prod is written by
@@ -120,10 +131,11 @@ size_t nta_share_ring_file_size(uint32_t ring_size);
 /**
  * Ring id of a ring file mapped at base. It reads the ring's offset from the
  * header, which the peer can write: a server calls it before it hands the
- * ring file to a consumer and keeps the result. Every index into a ring is
- * masked with its size, so a peer that rewrites prod or cons can make a
- * ring look full or empty, or replay stale entries, but never make the other
- * side access memory outside the ring.
+ * ring file to a consumer and keeps the result (in a struct
+ * nta_share_ring_end). Every index into a ring is masked with its size, so
+ * a peer that rewrites prod or cons can make a ring look full or empty, or
+ * replay stale entries, but never make the other side access memory outside
+ * the ring.
  */
 static inline struct nta_share_ring *
 nta_share_ring_get(void *base, enum nta_share_ring_id id)
@@ -134,73 +146,11 @@ nta_share_ring_get(void *base, enum nta_share_ring_id id)
 }
 
 /**
- * Enqueue up to n descriptors (producer side).
- *
- * The peer's index is read once and clamped: a consumer index that claims
- * more than the ring holds makes the ring look full, never overflow.
- *
- * @return Number enqueued (0..n).
- */
-static inline unsigned int
-nta_share_ring_enqueue(struct nta_share_ring *r, uint32_t size,
-		const struct nta_share_desc *d, unsigned int n)
-{
-	uint32_t prod = r->prod;
-	uint32_t cons = __atomic_load_n(&r->cons, __ATOMIC_ACQUIRE);
-	uint32_t used = prod - cons;
-	uint32_t free_slots;
-	unsigned int i;
-
-	if (used > size)
-		return 0;
-	free_slots = size - used;
-	if (n > free_slots)
-		n = free_slots;
-	for (i = 0; i < n; i++)
-		r->d[(prod + i) & (size - 1)] = d[i];
-	__atomic_store_n(&r->prod, prod + n, __ATOMIC_RELEASE);
-	return n;
-}
-
-/**
- * Dequeue up to n descriptors (consumer side) into d, a private copy: the
- * caller validates the copy, never the shared entry.
- *
- * @return Number dequeued (0..n).
- */
-static inline unsigned int
-nta_share_ring_dequeue(struct nta_share_ring *r, uint32_t size,
-		struct nta_share_desc *d, unsigned int n)
-{
-	uint32_t cons = r->cons;
-	uint32_t prod = __atomic_load_n(&r->prod, __ATOMIC_ACQUIRE);
-	uint32_t avail = prod - cons;
-	unsigned int i;
-
-	if (avail > size)
-		avail = size; /* a lying producer gets at most one ring's worth */
-	if (n > avail)
-		n = avail;
-	for (i = 0; i < n; i++)
-		d[i] = r->d[(cons + i) & (size - 1)];
-	__atomic_store_n(&r->cons, cons + n, __ATOMIC_RELEASE);
-	return n;
-}
-
-/** Entries waiting in a ring, clamped to its size. */
-static inline uint32_t
-nta_share_ring_count(const struct nta_share_ring *r, uint32_t size)
-{
-	uint32_t c = __atomic_load_n(&r->prod, __ATOMIC_ACQUIRE) -
-		__atomic_load_n(&r->cons, __ATOMIC_ACQUIRE);
-
-	return c > size ? size : c;
-}
-
-/**
- * One end of a ring, for the side that does not trust the other: it keeps
+ * One end of a ring; the only way to use a ring, from either side. It keeps
  * its own index in private memory (the peer can overwrite the shared copy,
- * never this one) and reads the peer's index once per call.
+ * never this one) and reads the peer's index once per call: a peer index
+ * that claims more entries than the ring holds is reported (-1), never
+ * followed.
  */
 struct nta_share_ring_end {
 	struct nta_share_ring *r;
@@ -277,7 +227,35 @@ nta_share_ring_end_used(const struct nta_share_ring_end *e)
 	return used > e->size ? -1 : (int64_t)used;
 }
 
+/**
+ * Entries waiting in the ring seen from a consumer end, or -1 when the
+ * peer's index is impossible.
+ */
+static inline int64_t
+nta_share_ring_end_avail(const struct nta_share_ring_end *e)
+{
+	uint32_t avail = __atomic_load_n(&e->r->prod, __ATOMIC_ACQUIRE) - e->own;
+
+	return avail > e->size ? -1 : (int64_t)avail;
+}
+
 /* ---- Handshake messages (SOCK_SEQPACKET) ---- */
+
+/**
+ * Every layout parameter two separately built peers must agree on; each side
+ * sends its own (hello, welcome) and a difference refuses the session. They
+ * are build-time choices: the allocation unit (meson option unit_size: the
+ * forwarder checks transmit buffers against its unit, the consumer's
+ * allocator cuts them in its own), and the sizes this header fixes.
+ */
+struct nta_share_layout {
+	uint32_t unit_size;       /**< NTA_UNIT. */
+	uint32_t desc_size;       /**< sizeof(struct nta_share_desc). */
+	uint32_t ring_hdr_size;   /**< Bytes of a ring before its first descriptor. */
+	uint32_t file_hdr_size;   /**< sizeof(struct nta_share_ring_hdr). */
+	uint32_t page_size;       /**< NTA_SHARE_PAGE_SIZE. */
+	uint32_t max_regions;     /**< NTA_SHARE_MAX_REGIONS. */
+};
 
 /** Consumer -> server, first message. */
 struct nta_share_hello {
@@ -285,17 +263,19 @@ struct nta_share_hello {
 	uint32_t version;  /**< NTA_SHARE_VERSION. */
 	uint32_t flags;    /**< Reserved, 0. */
 	uint32_t pid;      /**< Consumer's pid (logs only). */
+	struct nta_share_layout layout; /**< The consumer's build. */
 };
 
 /** Server -> consumer, answer to hello; carries the ring file fd. */
 struct nta_share_welcome {
 	uint32_t magic;       /**< NTA_SHARE_MAGIC. */
 	uint32_t version;     /**< NTA_SHARE_VERSION. */
-	int32_t status;       /**< 0, or an errno value (EPROTO: version). */
+	int32_t status;       /**< 0, or an errno value (EPROTO: version or layout). */
 	uint32_t n_regions;   /**< Region messages that follow. */
 	uint32_t ring_size;   /**< Entries per ring. */
 	uint32_t max_inflight; /**< Most packets the server lends at once. */
 	uint64_t ring_file_size; /**< Bytes of the ring file. */
+	struct nta_share_layout layout; /**< The server's build. */
 };
 
 /** Server -> consumer, one per region; carries the region's fd. */
@@ -304,6 +284,82 @@ struct nta_share_region_msg {
 	uint32_t flags;   /**< NTA_SHARE_REGION_*. */
 	uint64_t size;    /**< Bytes to map. */
 };
+
+/*
+ * Everything above crosses the process boundary, between programs built
+ * apart (perhaps by other compilers): sizes and offsets are fixed here, and
+ * a build that lays them out otherwise does not compile.
+ */
+#ifdef __cplusplus
+#define NTA_SHARE_ABI_ASSERT(cond, why) static_assert(cond, why)
+#else
+#define NTA_SHARE_ABI_ASSERT(cond, why) _Static_assert(cond, why)
+#endif
+NTA_SHARE_ABI_ASSERT(sizeof(struct nta_desc) == 12 &&
+		offsetof(struct nta_desc, region) == 0 &&
+		offsetof(struct nta_desc, offset) == 4 &&
+		offsetof(struct nta_desc, len) == 8, "struct nta_desc layout");
+NTA_SHARE_ABI_ASSERT(sizeof(struct nta_share_desc) == 24 &&
+		offsetof(struct nta_share_desc, desc) == 0 &&
+		offsetof(struct nta_share_desc, flags) == 12 &&
+		offsetof(struct nta_share_desc, cookie) == 16, "struct nta_share_desc layout");
+NTA_SHARE_ABI_ASSERT(offsetof(struct nta_share_ring, prod) == 0 &&
+		offsetof(struct nta_share_ring, cons) == NTA_SHARE_CACHE_LINE &&
+		offsetof(struct nta_share_ring, d) == 2 * NTA_SHARE_CACHE_LINE &&
+		sizeof(struct nta_share_ring) == 2 * NTA_SHARE_CACHE_LINE,
+		"struct nta_share_ring layout");
+NTA_SHARE_ABI_ASSERT(offsetof(struct nta_share_ring_hdr, magic) == 0 &&
+		offsetof(struct nta_share_ring_hdr, version) == 4 &&
+		offsetof(struct nta_share_ring_hdr, ring_size) == 8 &&
+		offsetof(struct nta_share_ring_hdr, ring_off) == 16 &&
+		offsetof(struct nta_share_ring_hdr, file_size) == 16 + 8 * NTA_SHARE_RING_COUNT &&
+		offsetof(struct nta_share_ring_hdr, wake_seq) == NTA_SHARE_CACHE_LINE &&
+		offsetof(struct nta_share_ring_hdr, cons_sleeping) == NTA_SHARE_CACHE_LINE + 4 &&
+		sizeof(struct nta_share_ring_hdr) == 2 * NTA_SHARE_CACHE_LINE,
+		"struct nta_share_ring_hdr layout");
+NTA_SHARE_ABI_ASSERT(sizeof(struct nta_share_ring_hdr) <= NTA_SHARE_PAGE_SIZE,
+		"the ring file header fits its page");
+NTA_SHARE_ABI_ASSERT(sizeof(struct nta_share_layout) == 24 &&
+		offsetof(struct nta_share_layout, unit_size) == 0 &&
+		offsetof(struct nta_share_layout, desc_size) == 4 &&
+		offsetof(struct nta_share_layout, ring_hdr_size) == 8 &&
+		offsetof(struct nta_share_layout, file_hdr_size) == 12 &&
+		offsetof(struct nta_share_layout, page_size) == 16 &&
+		offsetof(struct nta_share_layout, max_regions) == 20,
+		"struct nta_share_layout layout");
+NTA_SHARE_ABI_ASSERT(sizeof(struct nta_share_hello) == 40 &&
+		offsetof(struct nta_share_hello, version) == 4 &&
+		offsetof(struct nta_share_hello, flags) == 8 &&
+		offsetof(struct nta_share_hello, pid) == 12 &&
+		offsetof(struct nta_share_hello, layout) == 16, "struct nta_share_hello layout");
+NTA_SHARE_ABI_ASSERT(sizeof(struct nta_share_welcome) == 56 &&
+		offsetof(struct nta_share_welcome, version) == 4 &&
+		offsetof(struct nta_share_welcome, status) == 8 &&
+		offsetof(struct nta_share_welcome, n_regions) == 12 &&
+		offsetof(struct nta_share_welcome, ring_size) == 16 &&
+		offsetof(struct nta_share_welcome, max_inflight) == 20 &&
+		offsetof(struct nta_share_welcome, ring_file_size) == 24 &&
+		offsetof(struct nta_share_welcome, layout) == 32, "struct nta_share_welcome layout");
+NTA_SHARE_ABI_ASSERT(sizeof(struct nta_share_region_msg) == 16 &&
+		offsetof(struct nta_share_region_msg, flags) == 4 &&
+		offsetof(struct nta_share_region_msg, size) == 8,
+		"struct nta_share_region_msg layout");
+
+/** Fill l with this build's layout. l must not be NULL. */
+void nta_share_layout_get(struct nta_share_layout *l);
+
+/**
+ * Compare a peer's layout with this build's.
+ *
+ * @param peer What the peer sent.
+ * @param peer_name, self_name Words for the message ("forwarder", "consumer").
+ * @param why Where to write what differs, as "forwarder unit size 64,
+ *   consumer 32" (differences separated by "; "); may be NULL.
+ * @param len Bytes at why.
+ * @return 0 when every parameter agrees, or -1 with errno = EPROTO.
+ */
+int nta_share_layout_check(const struct nta_share_layout *peer, const char *peer_name,
+		const char *self_name, char *why, size_t len);
 
 /* ---- Server side (no DPDK) ---- */
 
@@ -318,11 +374,13 @@ int nta_share_listen(const char *path);
 
 /**
  * Server side of the handshake on a connected socket: read the hello (waits
- * at most timeout_ms), check magic and version, send the welcome with
- * ring_fd and then one region message with each fd.
+ * at most timeout_ms), check magic, version and layout, send the welcome
+ * with ring_fd and then one region message with each fd. A layout that
+ * differs from this build's is logged (one line: what differs).
  *
- * @return 0, or -1 with errno set: EPROTO (bad magic or version: the
- *   consumer is told so), ETIMEDOUT, or a socket error.
+ * @return 0, or -1 with errno set: EPROTO (bad magic, version or layout:
+ *   the consumer is told so, with this build's layout), ETIMEDOUT, or a
+ *   socket error.
  */
 int nta_share_serve_handshake(int sock, int timeout_ms, uint32_t ring_size,
 		uint32_t max_inflight, int ring_fd, uint64_t ring_file_size,

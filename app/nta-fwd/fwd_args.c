@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The NTA authors
+ */
+
+/* dpdk-nta-fwd's command line (after EAL's options and "--"). */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "fwd.h"
+
+/* Bytes of a unix socket path, its NUL included. */
+#define SOCKET_PATH_SIZE sizeof(((struct sockaddr_un *)NULL)->sun_path)
+
+void
+fwd_usage(const char *prog)
+{
+	printf("Usage: %s [EAL options] -- [options]\n"
+		"\n"
+		"Forward packets between two DPDK ports through a zero-copy consumer.\n"
+		"Packet data is in an NTA arena of hugetlbfs files; a consumer\n"
+		"(nta-consumer, or any program using nta_consumer.h) attaches on a unix\n"
+		"socket and reads them in place. Without a consumer, packets are forwarded\n"
+		"directly. Give EAL --in-memory so that no hugepage file outlives the process.\n"
+		"\n"
+		"Options:\n"
+		"  --socket PATH        consumer socket (default /run/nta-fwd.sock)\n"
+		"  --max-inflight N     most packets lent to the consumer at once (default 1024)\n"
+		"  --when-full MODE     drop: drop and count packets beyond --max-inflight\n"
+		"                       (default); wait: stop receiving until buffers come back\n"
+		"  --wait-consumer      receive nothing until a consumer has attached\n"
+		"  --copy               copy each packet into a separate shared region instead\n"
+		"                       of lending the mbuf (the benchmark's copy path)\n"
+		"  --nb-mbufs N         mbufs in the arena pool (default 8192)\n"
+		"  --pool KIND          pinned (or nta): the nta mempool driver's pool of pinned\n"
+		"                       external buffers, rte_nta_pktmbuf_pool_create_pinned():\n"
+		"                       mbuf headers in private DPDK memory, only packet data\n"
+		"                       in the shared arena (the default when built with the\n"
+		"                       driver); whole: the driver's pool of whole mbufs in the\n"
+		"                       arena, headers included (rte_nta_pktmbuf_pool_create());\n"
+		"                       ring: whole mbufs, ring_mp_mc ops populated here on the\n"
+		"                       same kind of arena\n"
+		"  --stats-ms MS        live stats interval in ms, 0 for none (default 1000)\n"
+		"  --trace FILE         write one line per packet lent (region, offset, mbuf\n"
+		"                       data address, region base): the zero-copy proof\n"
+		"  -h, --help           this text\n"
+		"\n"
+		"Stats line fields: rx tx to_consumer verdict_fwd verdict_drop consumer_tx\n"
+		"completions dropped inflight tx_inflight refused copied_bytes pool_in_use attached\n",
+		prog);
+}
+
+/*
+ * 1 when the command line asks for --help before EAL sees it: --help
+ * anywhere, or -h after "--" (before it, -h is EAL's). --help works without
+ * EAL, hence without hugepages.
+ */
+int
+fwd_help_asked(int argc, char **argv)
+{
+	bool after = false;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			after = true;
+		else if (strcmp(argv[i], "--help") == 0 || (after && strcmp(argv[i], "-h") == 0))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+parse_uint(const char *opt, const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno != 0 || *s == '\0' || *end != '\0' || *s == '-' || v < min || v > max) {
+		fprintf(stderr, "nta-fwd: %s: '%s' is not a number in [%u, %u]\n", opt, s, min,
+				max);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* --when-full MODE */
+static int
+parse_when_full(struct fwd *f, const char *mode)
+{
+	if (strcmp(mode, "drop") == 0) {
+		f->wait_when_full = 0;
+	} else if (strcmp(mode, "wait") == 0) {
+		f->wait_when_full = 1;
+	} else {
+		fprintf(stderr, "nta-fwd: --when-full: '%s' is neither drop nor wait\n", mode);
+		return -1;
+	}
+	return 0;
+}
+
+/* --pool KIND */
+static int
+parse_pool(struct fwd *f, const char *kind)
+{
+	if (strcmp(kind, "ring") == 0) {
+		f->ring_pool = 1;
+		f->whole_pool = 0;
+	} else if (strcmp(kind, "pinned") == 0 || strcmp(kind, "nta") == 0 ||
+			strcmp(kind, "whole") == 0) {
+		f->ring_pool = 0;
+		f->whole_pool = strcmp(kind, "whole") == 0;
+	} else {
+		fprintf(stderr, "nta-fwd: --pool: '%s' is not pinned, whole, nta or ring\n", kind);
+		return -1;
+	}
+	return 0;
+}
+
+/* 0: go on; 1: --help given; -1: bad input. */
+int
+fwd_parse_args(struct fwd *f, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "max-inflight", required_argument, NULL, 'm' },
+		{ "when-full", required_argument, NULL, 'w' },
+		{ "wait-consumer", no_argument, NULL, 'W' },
+		{ "copy", no_argument, NULL, 'c' },
+		{ "nb-mbufs", required_argument, NULL, 'n' },
+		{ "stats-ms", required_argument, NULL, 'S' },
+		{ "trace", required_argument, NULL, 't' },
+		{ "pool", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint32_t v;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (strlen(optarg) == 0 || strlen(optarg) >= SOCKET_PATH_SIZE) {
+				fprintf(stderr, "nta-fwd: --socket: path empty or longer than %zu\n",
+						SOCKET_PATH_SIZE - 1);
+				return -1;
+			}
+			f->socket_path = optarg;
+			break;
+		case 'm':
+			if (parse_uint("--max-inflight", optarg, 1, 65536, &f->max_inflight) < 0)
+				return -1;
+			break;
+		case 'w':
+			if (parse_when_full(f, optarg) < 0)
+				return -1;
+			break;
+		case 'W':
+			f->wait_consumer = 1;
+			break;
+		case 'c':
+			f->copy_mode = 1;
+			break;
+		case 'n':
+			if (parse_uint("--nb-mbufs", optarg, 1024, 1u << 20, &f->nb_mbufs) < 0)
+				return -1;
+			break;
+		case 'S':
+			if (parse_uint("--stats-ms", optarg, 0, 3600000, &v) < 0)
+				return -1;
+			f->stats_ms = (int)v;
+			break;
+		case 't':
+			f->trace_path = optarg;
+			break;
+		case 'p':
+			if (parse_pool(f, optarg) < 0)
+				return -1;
+			break;
+		case 'h':
+			fwd_usage(argv[0]);
+			return 1;
+		default:
+			fprintf(stderr, "nta-fwd: unknown option; see --help\n");
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "nta-fwd: unexpected argument '%s'; see --help\n", argv[optind]);
+		return -1;
+	}
+	if (f->nb_mbufs < f->max_inflight + 4 * (FWD_RX_DESC + FWD_TX_DESC)) {
+		fprintf(stderr, "nta-fwd: --nb-mbufs %u is too small for --max-inflight %u"
+				" (need at least %u)\n", f->nb_mbufs, f->max_inflight,
+				f->max_inflight + 4 * (FWD_RX_DESC + FWD_TX_DESC));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The NTA authors
+ */
+
+/*
+ * Data path, lending: each received packet is lent to the consumer by
+ * descriptor on the RX ring, and leaves (or is dropped) by the verdict the
+ * consumer returns on the VERDICT ring. Every verdict is checked against what
+ * was lent before it is acted on.
+ */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "nta.h"
+#include "nta_share.h"
+#include "fwd.h"
+
+/*
+ * Where the packet's bytes are, as a descriptor of a region lent to
+ * consumers: its own region (found by the allocator), or in copy mode a
+ * copy in the copy region at slot si. -1 when it cannot be lent.
+ */
+static inline int
+lend_desc(struct fwd *f, const struct rte_mbuf *m, uint32_t si, struct nta_desc *d)
+{
+	const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
+	int id;
+
+	/* >8 Start of describing a packet. */
+	if (m->nb_segs != 1)
+		return -1;
+	d->len = m->data_len;
+	if (f->copy_mode) {
+		if (m->data_len > FWD_COPY_SLOT)
+			return -1;
+		d->region = FWD_COPY_REGION_ID;
+		d->offset = si * FWD_COPY_SLOT;
+		memcpy((uint8_t *)f->copy_region.base + d->offset, data, m->data_len);
+		f->st.copied_bytes += m->data_len;
+		return 0;
+	}
+	id = nta_region_of(f->arena, data);
+	if (id < 0 || (uint32_t)id >= f->n_regions)
+		return -1;
+	d->region = (uint32_t)id;
+	d->offset = (uint32_t)(data - (const uint8_t *)f->region[id].base);
+	/* >8 End of describing a packet. */
+	return 0;
+}
+
+/* Take back the packets of slots idx[0..n) that the RX ring had no room for. */
+static void
+lend_undo(struct fwd *f, const uint32_t *idx, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct fwd_slot *s = &f->slot[idx[i]];
+
+		rte_pktmbuf_free(s->m);
+		s->m = NULL;
+		s->in_use = 0;
+		f->free_slot[f->n_free_slot++] = idx[i];
+		f->st.dropped_ring++;
+	}
+}
+
+static void
+lend_trace(struct fwd *f, uint16_t port, const struct rte_mbuf *m, const struct nta_desc *d)
+{
+	fprintf(f->trace, "lend seq=%" PRIu64 " port=%u region=%u offset=%u len=%u"
+			" data=%p region_base=%p\n", f->trace_seq++, port, d->region, d->offset,
+			d->len, rte_pktmbuf_mtod(m, void *), fwd_region_by_id(f, d->region)->base);
+}
+
+void
+fwd_lend_burst(struct fwd *f, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct nta_share_desc d[FWD_BURST];
+	uint32_t idx[FWD_BURST];
+	uint16_t i, k = 0;
+	int q;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct fwd_slot *s;
+		uint32_t si;
+
+		if (f->n_free_slot == 0) {
+			f->st.dropped_full++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		si = f->free_slot[f->n_free_slot - 1];
+		if (lend_desc(f, m, si, &d[k].desc) < 0) {
+			f->st.dropped_other++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		/* >8 Start of lending a packet. */
+		f->n_free_slot--;
+		s = &f->slot[si];
+		s->m = m;
+		s->gen++;
+		s->desc = d[k].desc;
+		s->port = port;
+		s->in_use = 1;
+		d[k].flags = port;
+		d[k].cookie = ((uint64_t)s->gen << 32) | si;
+		idx[k++] = si;
+		/* >8 End of lending a packet. */
+		if (f->trace != NULL)
+			lend_trace(f, port, m, &s->desc);
+	}
+	q = nta_share_ring_end_enqueue(&f->end[NTA_SHARE_RING_RX], d, k);
+	if (q < 0) {
+		f->corrupt = 1;
+		q = 0;
+	}
+	f->st.to_consumer += (uint64_t)q;
+	lend_undo(f, &idx[q], k - (unsigned int)q);
+	if (q > 0)
+		nta_share_wake(f->ring_base);
+}
+
+/*
+ * The slot a verdict names, after checking every field against what was lent;
+ * NULL (and the cause counted) when it is refused.
+ */
+static inline struct fwd_slot *
+verdict_check(struct fwd *f, const struct nta_share_desc *v)
+{
+	const struct fwd_region *r = fwd_region_by_id(f, v->desc.region);
+	uint32_t si = (uint32_t)v->cookie;
+	uint32_t gen = (uint32_t)(v->cookie >> 32);
+	uint32_t verdict = v->flags & (NTA_SHARE_F_FORWARD | NTA_SHARE_F_DROP);
+	struct fwd_slot *s;
+
+	/* >8 Start of checking a verdict. */
+	if (r == NULL || r->flags & NTA_SHARE_REGION_TX) {
+		f->st.refused_region++;
+		return NULL;
+	}
+	if (v->desc.offset >= r->size || v->desc.len > r->size - v->desc.offset) {
+		f->st.refused_range++;
+		return NULL;
+	}
+	if (si >= f->max_inflight) {
+		f->st.refused_not_held++;
+		return NULL;
+	}
+	s = &f->slot[si];
+	if (gen != s->gen) {
+		f->st.refused_stale++;
+		return NULL;
+	}
+	if (!s->in_use) {
+		f->st.refused_dup++;
+		return NULL;
+	}
+	if (s->desc.region != v->desc.region || s->desc.offset != v->desc.offset ||
+			s->desc.len != v->desc.len) {
+		f->st.refused_not_held++;
+		return NULL;
+	}
+	if (verdict != NTA_SHARE_F_FORWARD && verdict != NTA_SHARE_F_DROP) {
+		f->st.refused_verdict++;
+		return NULL;
+	}
+	/* >8 End of checking a verdict. */
+	return s;
+}
+
+void
+fwd_verdicts_poll(struct fwd *f)
+{
+	struct rte_mbuf *out[2][64];
+	struct nta_share_desc d[64];
+	uint16_t nout[2] = { 0, 0 };
+	int n, i;
+
+	n = nta_share_ring_end_dequeue(&f->end[NTA_SHARE_RING_VERDICT], d, 64);
+	if (n < 0) {
+		f->corrupt = 1;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct fwd_slot *s = verdict_check(f, &d[i]);
+
+		if (s == NULL)
+			continue;
+		s->in_use = 0;
+		f->free_slot[f->n_free_slot++] = (uint32_t)(s - f->slot);
+		if (d[i].flags & NTA_SHARE_F_DROP) {
+			f->st.verdict_drop++;
+			rte_pktmbuf_free(s->m);
+		} else {
+			uint16_t p = s->port ^ 1;
+
+			f->st.verdict_fwd++;
+			out[p][nout[p]++] = s->m;
+		}
+		s->m = NULL;
+	}
+	fwd_tx_burst(f, f->ports[0], out[0], nout[0]);
+	fwd_tx_burst(f, f->ports[1], out[1], nout[1]);
+}
