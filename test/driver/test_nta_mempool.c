@@ -579,6 +579,70 @@ test_hugetlbfs_pool(void)
 		"pool above the hugepages: %s", rte_strerror(rte_errno));
 }
 
+/*
+ * A hugetlbfs pool holds the regions its mbufs need and no more: objects
+ * never straddle a region, so n mbufs of a stride take ceil(n / (region /
+ * stride)) regions, at most one more than the bytes alone would need. All
+ * n mbufs can be taken at once and given back.
+ */
+static void
+test_pool_regions(void)
+{
+	static const unsigned int counts[] = { 1, 936, 937, 4096, 20000 };
+	static const uint16_t rooms[] = { 2048, 9216 };
+	unsigned int c, r;
+
+	for (r = 0; r < RTE_DIM(rooms); r++) {
+		for (c = 0; c < RTE_DIM(counts); c++) {
+			unsigned int n = counts[c];
+			size_t stride = rte_nta_pktmbuf_stride(0, rooms[r], false);
+			struct rte_mbuf **m = calloc(n, sizeof(*m));
+			struct nta_region_info ri;
+			struct rte_mempool *mp;
+			struct nta_arena *arena;
+			struct nta_stats st;
+			uint64_t per, want, bound;
+			char name[32];
+			uint32_t got;
+
+			snprintf(name, sizeof(name), "preg%u_%u", rooms[r], n);
+			mp = rte_nta_pktmbuf_pool_create(name, n, 0, 0, rooms[r], SOCKET_ID_ANY,
+					NULL);
+			CHECK(mp != NULL && m != NULL, "pool %s: %s", name,
+				rte_strerror(rte_errno));
+			if (mp == NULL || m == NULL) {
+				free(m);
+				rte_mempool_free(mp);
+				continue;
+			}
+			arena = rte_nta_mempool_arena(mp);
+			CHECK(nta_region_info(arena, 0, &ri) == 0 && ri.size >= stride,
+				"region 0 of %s", name);
+			per = ri.size / stride;
+			want = (n + per - 1) / per;
+			bound = ((uint64_t)n * stride + ri.size - 1) / ri.size + 1;
+			got = nta_region_count(arena);
+			CHECK(got == want && want <= bound, "%s: %u regions of %zu bytes, want %"
+				PRIu64 " (%" PRIu64 " mbufs of stride %zu per region)", name, got,
+				ri.size, want, per, stride);
+			CHECK(nta_stats_get(arena, &st) == 0 && st.regions == want &&
+				st.buffers_used == n, "%s: stats say %u regions, %" PRIu64
+				" buffers", name, st.regions, st.buffers_used);
+			CHECK(rte_pktmbuf_alloc_bulk(mp, m, n) == 0, "%s: all %u mbufs at once",
+				name, n);
+			CHECK(rte_mempool_avail_count(mp) == 0, "%s: %u left", name,
+				rte_mempool_avail_count(mp));
+			rte_pktmbuf_free_bulk(m, n);
+			CHECK(rte_mempool_avail_count(mp) == n, "%s: %u back of %u", name,
+				rte_mempool_avail_count(mp), n);
+			printf("pool_regions: %u mbufs of %u bytes (stride %zu): %u regions\n",
+				n, rooms[r], stride, got);
+			rte_mempool_free(mp);
+			free(m);
+		}
+	}
+}
+
 /* Is [p, p + len) inside a region of the arena? */
 static bool
 in_arena(struct nta_arena *arena, const void *p, size_t len)
@@ -808,6 +872,7 @@ static const struct test tests[] = {
 	{ "foreign", test_foreign },
 	{ "exact", test_exact },
 	{ "hugetlbfs_pool", test_hugetlbfs_pool },
+	{ "pool_regions", test_pool_regions },
 	{ "pinned_pool", test_pinned_pool },
 	{ "extmem_contig", test_extmem_contig },
 };
