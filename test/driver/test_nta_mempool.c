@@ -11,8 +11,10 @@
  * line with its file and line.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -335,23 +337,123 @@ heap_used(size_t *used, unsigned int *mzs)
 	rte_memzone_walk(mz_count, mzs);
 }
 
+/* The number in a file of one line, 0 if there is none. */
+static uint64_t
+read_u64(const char *path)
+{
+	unsigned long long v = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+/*
+ * Free hugepages of the machine: their bytes, every page size (the return
+ * value), and *pages of size *size, the default size (/proc/meminfo).
+ */
+static uint64_t
+hugepages_free(uint64_t *pages, uint64_t *size)
+{
+	const char *dir = "/sys/kernel/mm/hugepages";
+	unsigned long long kb = 0;
+	char path[512], line[128];
+	uint64_t bytes = 0;
+	struct dirent *e;
+	DIR *d;
+	FILE *f;
+
+	*pages = 0;
+	*size = 0;
+	f = fopen("/proc/meminfo", "r");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Hugepagesize: %llu kB", &kb) == 1)
+			*size = (uint64_t)kb << 10;
+	if (f != NULL)
+		fclose(f);
+	d = opendir(dir);
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		uint64_t n;
+
+		if (sscanf(e->d_name, "hugepages-%llukB", &kb) != 1)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/free_hugepages", dir, e->d_name);
+		n = read_u64(path);
+		bytes += n * ((uint64_t)kb << 10);
+		if (((uint64_t)kb << 10) == *size)
+			*pages = n;
+	}
+	if (d != NULL)
+		closedir(d);
+	return bytes;
+}
+
+/*
+ * Most memory the EAL can ever hold in this run: what its heaps have, plus
+ * every free hugepage (whatever the machine reserved, and whatever
+ * --socket-limit says, it cannot have more).
+ */
+static uint64_t
+eal_memory_max(void)
+{
+	struct rte_malloc_socket_stats s;
+	uint64_t pages, size, bytes = hugepages_free(&pages, &size);
+	unsigned int i;
+
+	for (i = 0; i < rte_socket_count(); i++)
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &s) == 0)
+			bytes += s.heap_totalsz_bytes;
+	return bytes;
+}
+
+/* n objects of size bytes, n at least 1 and at most UINT_MAX. */
+static unsigned int
+count_of(uint64_t bytes, uint64_t size)
+{
+	return (unsigned int)RTE_MIN(bytes / size + 1, (uint64_t)UINT_MAX);
+}
+
+/*
+ * mbufs of data_room_size bytes (no private area) that need one region
+ * more than there are free hugepages of the default size: a hugetlbfs pool
+ * of that many cannot be had, whatever the machine reserved.
+ */
+static unsigned int
+mbufs_above_hugepages(uint16_t data_room_size, bool pinned)
+{
+	uint64_t pages, size;
+	size_t stride = rte_nta_pktmbuf_stride(0, data_room_size, pinned);
+	uint64_t per;
+
+	hugepages_free(&pages, &size);
+	per = RTE_MIN(size != 0 ? size : (uint64_t)2 << 20, (uint64_t)NTA_REGION_MAX_BYTES) /
+		stride;
+	return (unsigned int)RTE_MIN((pages + 1) * per, (uint64_t)UINT_MAX);
+}
+
 static void
 test_bad_input(void)
 {
+	uint64_t mem = eal_memory_max();
 	struct rte_mempool *mp;
 	size_t used0, used1;
 	unsigned int mz0, mz1;
 
+	printf("bad_input: the EAL can have at most %" PRIu64 " MB\n", mem >> 20);
 	heap_used(&used0, &mz0);
-	/* 4 GB of mbufs: more than the hugepages there are. */
-	mp = rte_pktmbuf_pool_create_by_ops("too_big", 2u << 20, 0, 0, 2048, SOCKET_ID_ANY,
-			"nta");
+	/* Twice as many bytes of mbufs as the EAL can ever have. */
+	mp = rte_pktmbuf_pool_create_by_ops("too_big", count_of(2 * mem, 2048), 0, 0, 2048,
+			SOCKET_ID_ANY, "nta");
 	CHECK(mp == NULL && rte_errno == ENOMEM, "pool larger than memory: %s",
 		mp == NULL ? rte_strerror(rte_errno) : "created");
 	rte_mempool_free(mp);
 	/* Memory that fits the shared stack but not the objects. */
-	mp = rte_pktmbuf_pool_create_by_ops("too_big2", 600000, 0, 0, 4000, SOCKET_ID_ANY,
-			"nta");
+	mp = rte_pktmbuf_pool_create_by_ops("too_big2", count_of(mem, 4000), 0, 0, 4000,
+			SOCKET_ID_ANY, "nta");
 	CHECK(mp == NULL && rte_errno == ENOMEM, "pool larger than memory: %s",
 		mp == NULL ? rte_strerror(rte_errno) : "created");
 	rte_mempool_free(mp);
@@ -574,7 +676,8 @@ test_hugetlbfs_pool(void)
 
 	mp = rte_nta_pktmbuf_pool_create("hbad", 100, 0, 3, 2048, SOCKET_ID_ANY, NULL);
 	CHECK(mp == NULL && rte_errno == EINVAL, "misaligned priv_size refused");
-	mp = rte_nta_pktmbuf_pool_create("hbig", 2000000, 0, 0, 2048, SOCKET_ID_ANY, NULL);
+	mp = rte_nta_pktmbuf_pool_create("hbig", mbufs_above_hugepages(2048, false), 0, 0, 2048,
+			SOCKET_ID_ANY, NULL);
 	CHECK(mp == NULL && (rte_errno == ENOMEM || rte_errno == ENOSPC),
 		"pool above the hugepages: %s", rte_strerror(rte_errno));
 }
@@ -755,7 +858,8 @@ test_pinned_pool(void)
 	CHECK(mp == NULL && rte_errno == EINVAL, "no data room refused");
 	mp = rte_nta_pktmbuf_pool_create_pinned(NULL, 100, 0, 0, 2048, SOCKET_ID_ANY, NULL);
 	CHECK(mp == NULL && rte_errno == EINVAL, "NULL name refused");
-	mp = rte_nta_pktmbuf_pool_create_pinned("pbig", 2000000, 0, 0, 2048, SOCKET_ID_ANY, NULL);
+	mp = rte_nta_pktmbuf_pool_create_pinned("pbig", mbufs_above_hugepages(2048, true), 0, 0,
+			2048, SOCKET_ID_ANY, NULL);
 	CHECK(mp == NULL && (rte_errno == ENOMEM || rte_errno == ENOSPC),
 		"pool above the hugepages: %s", rte_strerror(rte_errno));
 	mp = rte_nta_pktmbuf_pool_create_pinned("pdup", 100, 0, 0, 2048, SOCKET_ID_ANY, NULL);
