@@ -958,9 +958,52 @@ out:
 	munmap(va, len);
 }
 
+/* Print what telemetry must say of a pool: name, mbufs, regions, region 0. */
+static void
+serve_describe(struct rte_mempool *mp)
+{
+	struct nta_arena *arena = rte_nta_mempool_arena(mp);
+	struct nta_region_info ri = { .iova = UINT64_MAX };
+
+	if (arena != NULL)
+		nta_region_info(arena, 0, &ri);
+	printf("POOL %s %u %u 0x%" PRIxPTR " 0x%" PRIx64 "\n", mp->name, mp->size,
+		nta_region_count(arena), (uintptr_t)ri.base, ri.iova);
+}
+
+/*
+ * Not a test: three nta pools (ops only, hugetlbfs, pinned) for a telemetry
+ * client (test/driver/dpdk_driver_tests.py telemetry). Prints a POOL line for
+ * each, then READY, and frees them when standard input ends.
+ */
+static void
+serve_telemetry(void)
+{
+	struct rte_mempool *mp[3];
+	unsigned int i;
+	char line[64];
+
+	mp[0] = rte_pktmbuf_pool_create_by_ops("tel_ops", 1000, 0, 0, 2048, SOCKET_ID_ANY, "nta");
+	mp[1] = rte_nta_pktmbuf_pool_create("tel_huge", 1000, 0, 0, 2048, SOCKET_ID_ANY, NULL);
+	mp[2] = rte_nta_pktmbuf_pool_create_pinned("tel_pin", 1000, 0, 0, 2048, SOCKET_ID_ANY,
+			NULL);
+	for (i = 0; i < RTE_DIM(mp); i++) {
+		CHECK(mp[i] != NULL, "pool %u: %s", i, rte_strerror(rte_errno));
+		if (mp[i] != NULL)
+			serve_describe(mp[i]);
+	}
+	printf("READY\n");
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin) != NULL)
+		;
+	for (i = 0; i < RTE_DIM(mp); i++)
+		rte_mempool_free(mp[i]);
+}
+
 struct test {
 	const char *name;
 	void (*fn)(void);
+	bool by_name;           /* run only when named */
 };
 
 static void test_two_lcores_nocache(void) { test_two_lcores(0); }
@@ -979,6 +1022,7 @@ static const struct test tests[] = {
 	{ "pool_regions", test_pool_regions },
 	{ "pinned_pool", test_pinned_pool },
 	{ "extmem_contig", test_extmem_contig },
+	{ "telemetry_serve", serve_telemetry, true },
 };
 
 int
@@ -1015,7 +1059,7 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < RTE_DIM(tests); i++) {
 		unsigned int f0 = failures, c0 = checks;
-		bool run = argc <= 1;
+		bool run = argc <= 1 && !tests[i].by_name;
 
 		for (t = 1; t < argc; t++)
 			run |= strcmp(argv[t], tests[i].name) == 0;
