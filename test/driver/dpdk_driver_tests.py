@@ -9,8 +9,9 @@
   testpmd_pcap   testpmd io forwarding from each real capture of --captures
                  (test/e2e/captures) to a net_pcap output: the same packets,
                  byte for byte, in order
-  telemetry      dpdk-telemetry.py against a testpmd with an nta pool: the
-                 /nta/pools, /nta/stats and /nta/regions endpoints
+  telemetry      the telemetry socket of test_nta_mempool telemetry_serve
+                 (--prog), with an nta pool of each kind: /nta/pools,
+                 /nta/stats and /nta/regions, their types and their errors
 
 Exit status 0 on success, 1 on failure (a missing capture included), 77 when
 a needed DPDK program is missing (meson counts that as skipped).
@@ -19,7 +20,10 @@ a needed DPDK program is missing (meson counts that as skipped).
 import argparse
 import json
 import os
+import re
+import select
 import shutil
+import socket
 import stat
 import struct
 import subprocess
@@ -222,56 +226,141 @@ def testpmd_pcap(load, env, workdir, capdir):
         fail('no usable capture in %s' % capdir)
 
 
-def telemetry(load, env):
-    prog = shutil.which('dpdk-testpmd')
-    tel = shutil.which('dpdk-telemetry.py')
-    if prog is None or tel is None:
-        print('SKIP: no dpdk-testpmd or dpdk-telemetry.py')
-        sys.exit(SKIP)
-    prefix = 'nta_tel_%d' % os.getpid()
-    cmd = [prog] + eal(prefix, load) + ['--vdev', 'net_null0', '--vdev', 'net_null1',
-                                        '--', '-i', '--total-num-mbufs=8192']
-    p = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True)
-    try:
-        time.sleep(3)
-        q = subprocess.run([sys.executable, tel, '-f', prefix],
-                           input='/nta/pools\n/nta/stats,mb_pool_0\n/nta/regions,mb_pool_0\n'
-                                 '/nta/stats,no_such_pool\n',
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                           timeout=30, check=False)
-    finally:
-        out, _ = p.communicate('quit\n', timeout=60)
-    replies = {}
-    unknown = 'missing'
-    for line in q.stdout.splitlines():
-        line = line.strip()
-        if line.startswith('{'):
-            for k, v in json.loads(line).items():
-                if k == '/nta/stats' and k in replies:
-                    unknown = v     # the reply for no_such_pool (the 2nd one)
-                else:
-                    replies[k] = v
-    print(q.stdout[-3000:])
-    if unknown is not None:
-        fail('/nta/stats of an unknown pool gave %r, not an error (null)' % unknown)
-    pools = replies.get('/nta/pools')
-    if not isinstance(pools, list) or 'mb_pool_0' not in pools:
-        fail('/nta/pools does not list mb_pool_0: %r' % pools, out + q.stdout)
-    st = replies.get('/nta/stats')
-    if not isinstance(st, dict):
-        fail('/nta/stats,mb_pool_0 gave %r' % st, q.stdout)
+def runtime_dir(prefix):
+    """Where EAL puts the files of a --file-prefix, as eal_get_runtime_dir() does."""
+    if os.geteuid() == 0:
+        base = '/var/run'
+    else:
+        base = os.environ.get('XDG_RUNTIME_DIR', '/tmp')
+    return os.path.join(base, 'dpdk', prefix)
+
+
+class Telemetry:
+    """A client of DPDK's telemetry socket (v2): JSON over SOCK_SEQPACKET."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.sock.settimeout(10)
+        self.sock.connect(path)
+        info = json.loads(self.sock.recv(16384).decode())
+        self.max_len = info['max_output_len']
+
+    def query(self, cmd):
+        self.sock.send(cmd.encode())
+        reply = json.loads(self.sock.recv(self.max_len).decode())
+        if list(reply) != [cmd.split(',')[0]]:
+            fail('%s: reply %r is not for that command' % (cmd, reply))
+        return reply[cmd.split(',')[0]]
+
+    def close(self):
+        self.sock.close()
+
+
+def read_until_ready(p, seconds):
+    """Output of p up to its READY line (or its end, or the deadline)."""
+    out = b''
+    deadline = time.monotonic() + seconds
+    while b'READY\n' not in out and time.monotonic() < deadline:
+        ready, _, _ = select.select([p.stdout], [], [], 1)
+        if ready:
+            chunk = os.read(p.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            out += chunk
+    return out.decode(errors='replace')
+
+
+HEX = re.compile(r'^0x[0-9a-f]+$')
+
+
+def check_stats(name, st, pools):
+    """Types and figures of /nta/stats,<name> against what the program said."""
+    if not isinstance(st, dict) or 'error' in st:
+        fail('/nta/stats,%s gave %r' % (name, st))
+    for k, v in st.items():
+        want = str if k == 'pool' else int
+        if not isinstance(v, want) or isinstance(v, bool):
+            fail('/nta/stats,%s: %s is %r, not a %s' % (name, k, v, want.__name__))
     for key in ('regions', 'bytes_total', 'bytes_used', 'bytes_free', 'largest_free',
-                'fragmentation', 'objects', 'objects_free'):
+                'fragmentation_ppm', 'objects', 'objects_free', 'pinned'):
         if key not in st:
-            fail('/nta/stats has no %s: %r' % (key, st))
-    if st['objects'] != 8192 or st['regions'] < 1 or st['bytes_used'] < 8192 * 2176:
-        fail('implausible /nta/stats: %r' % st)
-    regs = replies.get('/nta/regions')
+            fail('/nta/stats,%s has no %s: %r' % (name, key, st))
+    n, regions = pools[name][0], pools[name][1]
+    if st['pool'] != name or st['objects'] != n or st['objects_free'] != n or \
+            st['regions'] != regions or not 0 <= st['fragmentation_ppm'] <= 1000000:
+        fail('/nta/stats,%s: %r, the program says %d mbufs, %d regions' %
+             (name, st, n, regions))
+
+
+def check_regions(name, regs, st, pools):
+    """/nta/regions,<name>: one entry per region, hex base and iova."""
     if not isinstance(regs, dict) or len(regs) != st['regions']:
-        fail('/nta/regions gave %r' % regs)
-    print('PASS telemetry: %d regions, %d bytes used, largest free %d, fragmentation %s' %
-          (st['regions'], st['bytes_used'], st['largest_free'], st['fragmentation']))
+        fail('/nta/regions,%s gave %r for %d regions' % (name, regs, st['regions']))
+    for rid, r in regs.items():
+        if not isinstance(r, dict) or not HEX.match(r.get('base', '')) or \
+                not HEX.match(r.get('iova', '')) or not isinstance(r.get('size'), int) or \
+                not isinstance(r.get('path'), str):
+            fail('/nta/regions,%s: region %s is %r' % (name, rid, r))
+    base, iova = pools[name][2], pools[name][3]
+    if regs['0']['base'] != base or regs['0']['iova'] != iova:
+        fail('/nta/regions,%s: region 0 %r, the program says base %s iova %s' %
+             (name, regs['0'], base, iova))
+
+
+def telemetry(prog):
+    """
+    The driver's test program serves three nta pools (telemetry_serve): query
+    them through the telemetry socket and check types, figures and errors.
+    """
+    prefix = 'nta_tel_%d' % os.getpid()
+    cmd = [prog, '-l', '0-1', '--no-pci', '--in-memory', '--file-prefix', prefix,
+           '--', 'telemetry_serve']
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    tel = None
+    try:
+        out = read_until_ready(p, 120)
+        pools = {}
+        for line in out.splitlines():
+            f = line.split()
+            if len(f) == 6 and f[0] == 'POOL':
+                pools[f[1]] = (int(f[2]), int(f[3]), f[4], f[5])
+        if 'READY' not in out or len(pools) != 3:
+            fail('the program did not serve its three pools', out)
+        tel = Telemetry(os.path.join(runtime_dir(prefix), 'dpdk_telemetry.v2'))
+        listed = tel.query('/nta/pools')
+        if not isinstance(listed, list) or sorted(listed) != sorted(pools):
+            fail('/nta/pools gave %r, want %r' % (listed, sorted(pools)))
+        for name in sorted(pools):
+            st = tel.query('/nta/stats,' + name)
+            check_stats(name, st, pools)
+            regs = tel.query('/nta/regions,' + name)
+            check_regions(name, regs, st, pools)
+            print('PASS /nta/stats and /nta/regions of %s: %d regions, %d bytes used, '
+                  'fragmentation %d ppm, region 0 at %s (IOVA %s)' %
+                  (name, st['regions'], st['bytes_used'], st['fragmentation_ppm'],
+                   regs['0']['base'], regs['0']['iova']))
+        # The pinned pool shows its data buffers: n data rooms of 2048 bytes.
+        st = tel.query('/nta/stats,tel_pin')
+        if st['pinned'] != 1 or st['bytes_used'] != pools['tel_pin'][0] * 2048:
+            fail('/nta/stats,tel_pin is not the data arena: %r' % st)
+        for q in ('/nta/stats,no_such_pool', '/nta/regions,no_such_pool', '/nta/stats',
+                  '/nta/regions'):
+            r = tel.query(q)
+            if not isinstance(r, dict) or not isinstance(r.get('error'), str):
+                fail('%s gave %r, not an error' % (q, r))
+            print('PASS %s: %r' % (q, r))
+    finally:
+        if tel is not None:
+            tel.close()
+        try:
+            rest, _ = p.communicate(b'', timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rest, _ = p.communicate()
+    if p.returncode != 0:
+        fail('the program exited with %d' % p.returncode, rest.decode(errors='replace'))
+    print('PASS telemetry')
 
 
 def main():
@@ -282,6 +371,7 @@ def main():
     ap.add_argument('--driver', required=True, help='path of librte_mempool_nta.so')
     ap.add_argument('--workdir', default='.', help='where to put copies and captures')
     ap.add_argument('--captures', help='folder of the testpmd_pcap captures')
+    ap.add_argument('--prog', help='path of test_nta_mempool (telemetry)')
     ap.add_argument('--preload', action='append', default=[],
                     help='library to LD_PRELOAD first (sanitizer runtimes)')
     a = ap.parse_args()
@@ -294,7 +384,9 @@ def main():
     elif a.test == 'testpmd_null':
         testpmd_null(load, env)
     elif a.test == 'telemetry':
-        telemetry(load, env)
+        if a.prog is None:
+            ap.error('telemetry needs --prog')
+        telemetry(a.prog)
     else:
         if a.captures is None:
             ap.error('testpmd_pcap needs --captures')

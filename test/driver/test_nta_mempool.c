@@ -11,8 +11,10 @@
  * line with its file and line.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -335,23 +337,123 @@ heap_used(size_t *used, unsigned int *mzs)
 	rte_memzone_walk(mz_count, mzs);
 }
 
+/* The number in a file of one line, 0 if there is none. */
+static uint64_t
+read_u64(const char *path)
+{
+	unsigned long long v = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+/*
+ * Free hugepages of the machine: their bytes, every page size (the return
+ * value), and *pages of size *size, the default size (/proc/meminfo).
+ */
+static uint64_t
+hugepages_free(uint64_t *pages, uint64_t *size)
+{
+	const char *dir = "/sys/kernel/mm/hugepages";
+	unsigned long long kb = 0;
+	char path[512], line[128];
+	uint64_t bytes = 0;
+	struct dirent *e;
+	DIR *d;
+	FILE *f;
+
+	*pages = 0;
+	*size = 0;
+	f = fopen("/proc/meminfo", "r");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Hugepagesize: %llu kB", &kb) == 1)
+			*size = (uint64_t)kb << 10;
+	if (f != NULL)
+		fclose(f);
+	d = opendir(dir);
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		uint64_t n;
+
+		if (sscanf(e->d_name, "hugepages-%llukB", &kb) != 1)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/free_hugepages", dir, e->d_name);
+		n = read_u64(path);
+		bytes += n * ((uint64_t)kb << 10);
+		if (((uint64_t)kb << 10) == *size)
+			*pages = n;
+	}
+	if (d != NULL)
+		closedir(d);
+	return bytes;
+}
+
+/*
+ * Most memory the EAL can ever hold in this run: what its heaps have, plus
+ * every free hugepage (whatever the machine reserved, and whatever
+ * --socket-limit says, it cannot have more).
+ */
+static uint64_t
+eal_memory_max(void)
+{
+	struct rte_malloc_socket_stats s;
+	uint64_t pages, size, bytes = hugepages_free(&pages, &size);
+	unsigned int i;
+
+	for (i = 0; i < rte_socket_count(); i++)
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &s) == 0)
+			bytes += s.heap_totalsz_bytes;
+	return bytes;
+}
+
+/* n objects of size bytes, n at least 1 and at most UINT_MAX. */
+static unsigned int
+count_of(uint64_t bytes, uint64_t size)
+{
+	return (unsigned int)RTE_MIN(bytes / size + 1, (uint64_t)UINT_MAX);
+}
+
+/*
+ * mbufs of data_room_size bytes (no private area) that need one region
+ * more than there are free hugepages of the default size: a hugetlbfs pool
+ * of that many cannot be had, whatever the machine reserved.
+ */
+static unsigned int
+mbufs_above_hugepages(uint16_t data_room_size, bool pinned)
+{
+	uint64_t pages, size;
+	size_t stride = rte_nta_pktmbuf_stride(0, data_room_size, pinned);
+	uint64_t per;
+
+	hugepages_free(&pages, &size);
+	per = RTE_MIN(size != 0 ? size : (uint64_t)2 << 20, (uint64_t)NTA_REGION_MAX_BYTES) /
+		stride;
+	return (unsigned int)RTE_MIN((pages + 1) * per, (uint64_t)UINT_MAX);
+}
+
 static void
 test_bad_input(void)
 {
+	uint64_t mem = eal_memory_max();
 	struct rte_mempool *mp;
 	size_t used0, used1;
 	unsigned int mz0, mz1;
 
+	printf("bad_input: the EAL can have at most %" PRIu64 " MB\n", mem >> 20);
 	heap_used(&used0, &mz0);
-	/* 4 GB of mbufs: more than the hugepages there are. */
-	mp = rte_pktmbuf_pool_create_by_ops("too_big", 2u << 20, 0, 0, 2048, SOCKET_ID_ANY,
-			"nta");
+	/* Twice as many bytes of mbufs as the EAL can ever have. */
+	mp = rte_pktmbuf_pool_create_by_ops("too_big", count_of(2 * mem, 2048), 0, 0, 2048,
+			SOCKET_ID_ANY, "nta");
 	CHECK(mp == NULL && rte_errno == ENOMEM, "pool larger than memory: %s",
 		mp == NULL ? rte_strerror(rte_errno) : "created");
 	rte_mempool_free(mp);
 	/* Memory that fits the shared stack but not the objects. */
-	mp = rte_pktmbuf_pool_create_by_ops("too_big2", 600000, 0, 0, 4000, SOCKET_ID_ANY,
-			"nta");
+	mp = rte_pktmbuf_pool_create_by_ops("too_big2", count_of(mem, 4000), 0, 0, 4000,
+			SOCKET_ID_ANY, "nta");
 	CHECK(mp == NULL && rte_errno == ENOMEM, "pool larger than memory: %s",
 		mp == NULL ? rte_strerror(rte_errno) : "created");
 	rte_mempool_free(mp);
@@ -574,9 +676,74 @@ test_hugetlbfs_pool(void)
 
 	mp = rte_nta_pktmbuf_pool_create("hbad", 100, 0, 3, 2048, SOCKET_ID_ANY, NULL);
 	CHECK(mp == NULL && rte_errno == EINVAL, "misaligned priv_size refused");
-	mp = rte_nta_pktmbuf_pool_create("hbig", 2000000, 0, 0, 2048, SOCKET_ID_ANY, NULL);
+	mp = rte_nta_pktmbuf_pool_create("hbig", mbufs_above_hugepages(2048, false), 0, 0, 2048,
+			SOCKET_ID_ANY, NULL);
 	CHECK(mp == NULL && (rte_errno == ENOMEM || rte_errno == ENOSPC),
 		"pool above the hugepages: %s", rte_strerror(rte_errno));
+}
+
+/*
+ * A hugetlbfs pool holds the regions its mbufs need and no more: objects
+ * never straddle a region, so n mbufs of a stride take ceil(n / (region /
+ * stride)) regions, at most one more than the bytes alone would need. All
+ * n mbufs can be taken at once and given back.
+ */
+static void
+test_pool_regions(void)
+{
+	static const unsigned int counts[] = { 1, 936, 937, 4096, 20000 };
+	static const uint16_t rooms[] = { 2048, 9216 };
+	unsigned int c, r;
+
+	for (r = 0; r < RTE_DIM(rooms); r++) {
+		for (c = 0; c < RTE_DIM(counts); c++) {
+			unsigned int n = counts[c];
+			size_t stride = rte_nta_pktmbuf_stride(0, rooms[r], false);
+			struct rte_mbuf **m = calloc(n, sizeof(*m));
+			struct nta_region_info ri;
+			struct rte_mempool *mp;
+			struct nta_arena *arena;
+			struct nta_stats st;
+			uint64_t per, want, bound;
+			char name[32];
+			uint32_t got;
+
+			snprintf(name, sizeof(name), "preg%u_%u", rooms[r], n);
+			mp = rte_nta_pktmbuf_pool_create(name, n, 0, 0, rooms[r], SOCKET_ID_ANY,
+					NULL);
+			CHECK(mp != NULL && m != NULL, "pool %s: %s", name,
+				rte_strerror(rte_errno));
+			if (mp == NULL || m == NULL) {
+				free(m);
+				rte_mempool_free(mp);
+				continue;
+			}
+			arena = rte_nta_mempool_arena(mp);
+			CHECK(nta_region_info(arena, 0, &ri) == 0 && ri.size >= stride,
+				"region 0 of %s", name);
+			per = ri.size / stride;
+			want = (n + per - 1) / per;
+			bound = ((uint64_t)n * stride + ri.size - 1) / ri.size + 1;
+			got = nta_region_count(arena);
+			CHECK(got == want && want <= bound, "%s: %u regions of %zu bytes, want %"
+				PRIu64 " (%" PRIu64 " mbufs of stride %zu per region)", name, got,
+				ri.size, want, per, stride);
+			CHECK(nta_stats_get(arena, &st) == 0 && st.regions == want &&
+				st.buffers_used == n, "%s: stats say %u regions, %" PRIu64
+				" buffers", name, st.regions, st.buffers_used);
+			CHECK(rte_pktmbuf_alloc_bulk(mp, m, n) == 0, "%s: all %u mbufs at once",
+				name, n);
+			CHECK(rte_mempool_avail_count(mp) == 0, "%s: %u left", name,
+				rte_mempool_avail_count(mp));
+			rte_pktmbuf_free_bulk(m, n);
+			CHECK(rte_mempool_avail_count(mp) == n, "%s: %u back of %u", name,
+				rte_mempool_avail_count(mp), n);
+			printf("pool_regions: %u mbufs of %u bytes (stride %zu): %u regions\n",
+				n, rooms[r], stride, got);
+			rte_mempool_free(mp);
+			free(m);
+		}
+	}
 }
 
 /* Is [p, p + len) inside a region of the arena? */
@@ -691,7 +858,8 @@ test_pinned_pool(void)
 	CHECK(mp == NULL && rte_errno == EINVAL, "no data room refused");
 	mp = rte_nta_pktmbuf_pool_create_pinned(NULL, 100, 0, 0, 2048, SOCKET_ID_ANY, NULL);
 	CHECK(mp == NULL && rte_errno == EINVAL, "NULL name refused");
-	mp = rte_nta_pktmbuf_pool_create_pinned("pbig", 2000000, 0, 0, 2048, SOCKET_ID_ANY, NULL);
+	mp = rte_nta_pktmbuf_pool_create_pinned("pbig", mbufs_above_hugepages(2048, true), 0, 0,
+			2048, SOCKET_ID_ANY, NULL);
 	CHECK(mp == NULL && (rte_errno == ENOMEM || rte_errno == ENOSPC),
 		"pool above the hugepages: %s", rte_strerror(rte_errno));
 	mp = rte_nta_pktmbuf_pool_create_pinned("pdup", 100, 0, 0, 2048, SOCKET_ID_ANY, NULL);
@@ -790,9 +958,52 @@ out:
 	munmap(va, len);
 }
 
+/* Print what telemetry must say of a pool: name, mbufs, regions, region 0. */
+static void
+serve_describe(struct rte_mempool *mp)
+{
+	struct nta_arena *arena = rte_nta_mempool_arena(mp);
+	struct nta_region_info ri = { .iova = UINT64_MAX };
+
+	if (arena != NULL)
+		nta_region_info(arena, 0, &ri);
+	printf("POOL %s %u %u 0x%" PRIxPTR " 0x%" PRIx64 "\n", mp->name, mp->size,
+		nta_region_count(arena), (uintptr_t)ri.base, ri.iova);
+}
+
+/*
+ * Not a test: three nta pools (ops only, hugetlbfs, pinned) for a telemetry
+ * client (test/driver/dpdk_driver_tests.py telemetry). Prints a POOL line for
+ * each, then READY, and frees them when standard input ends.
+ */
+static void
+serve_telemetry(void)
+{
+	struct rte_mempool *mp[3];
+	unsigned int i;
+	char line[64];
+
+	mp[0] = rte_pktmbuf_pool_create_by_ops("tel_ops", 1000, 0, 0, 2048, SOCKET_ID_ANY, "nta");
+	mp[1] = rte_nta_pktmbuf_pool_create("tel_huge", 1000, 0, 0, 2048, SOCKET_ID_ANY, NULL);
+	mp[2] = rte_nta_pktmbuf_pool_create_pinned("tel_pin", 1000, 0, 0, 2048, SOCKET_ID_ANY,
+			NULL);
+	for (i = 0; i < RTE_DIM(mp); i++) {
+		CHECK(mp[i] != NULL, "pool %u: %s", i, rte_strerror(rte_errno));
+		if (mp[i] != NULL)
+			serve_describe(mp[i]);
+	}
+	printf("READY\n");
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin) != NULL)
+		;
+	for (i = 0; i < RTE_DIM(mp); i++)
+		rte_mempool_free(mp[i]);
+}
+
 struct test {
 	const char *name;
 	void (*fn)(void);
+	bool by_name;           /* run only when named */
 };
 
 static void test_two_lcores_nocache(void) { test_two_lcores(0); }
@@ -808,8 +1019,10 @@ static const struct test tests[] = {
 	{ "foreign", test_foreign },
 	{ "exact", test_exact },
 	{ "hugetlbfs_pool", test_hugetlbfs_pool },
+	{ "pool_regions", test_pool_regions },
 	{ "pinned_pool", test_pinned_pool },
 	{ "extmem_contig", test_extmem_contig },
+	{ "telemetry_serve", serve_telemetry, true },
 };
 
 int
@@ -846,7 +1059,7 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < RTE_DIM(tests); i++) {
 		unsigned int f0 = failures, c0 = checks;
-		bool run = argc <= 1;
+		bool run = argc <= 1 && !tests[i].by_name;
 
 		for (t = 1; t < argc; t++)
 			run |= strcmp(argv[t], tests[i].name) == 0;

@@ -357,7 +357,7 @@ rte_nta_pktmbuf_pool_create_pinned(const char *name, unsigned int n, unsigned in
 		goto fail;
 	}
 	/* From here the pool owns the data arena: rte_mempool_free() destroys it. */
-	p->data_arena = arena;
+	__atomic_store_n(&p->data_arena, arena, __ATOMIC_RELEASE);  /* telemetry reads it */
 	rte_mempool_obj_iter(mp, mpn_pinned_init, &ctx);
 	free(ctx.bufs);
 	return mp;

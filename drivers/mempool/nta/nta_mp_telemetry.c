@@ -5,6 +5,7 @@
 /* Telemetry of 'nta' pools: /nta/pools, /nta/stats,<pool>, /nta/regions,<pool>. */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,6 +47,37 @@ mpn_tel_find(const char *params)
 	return NULL;
 }
 
+/*
+ * The arena telemetry describes: the one rte_nta_mempool_arena() gives, the
+ * data buffers' for a pinned pool (once created: until then its headers').
+ */
+static struct nta_arena *
+mpn_tel_arena(const struct mpn_pool *p)
+{
+	struct nta_arena *data = __atomic_load_n(&p->data_arena, __ATOMIC_ACQUIRE);
+
+	return data != NULL ? data : p->arena;
+}
+
+/*
+ * The answer to a request for a pool that is not there. DPDK 22.11 turns a
+ * negative return into null, the answer to an unknown command as well: an
+ * error that says what went wrong is a dictionary, returned as success.
+ */
+static int
+mpn_tel_error(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char msg[RTE_TEL_MAX_STRING_LEN];
+
+	if (params == NULL || params[0] == '\0')
+		snprintf(msg, sizeof(msg), "%s needs a pool name: %s,<pool>", cmd, cmd);
+	else
+		snprintf(msg, sizeof(msg), "no nta pool named '%s' (see /nta/pools)", params);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "error", msg);
+	return 0;
+}
+
 static int
 mpn_tel_pools(const char *cmd __rte_unused, const char *params __rte_unused,
 		struct rte_tel_data *d)
@@ -61,12 +93,12 @@ mpn_tel_pools(const char *cmd __rte_unused, const char *params __rte_unused,
 }
 
 static void
-mpn_tel_stats_dict(const struct mpn_pool *p, const struct nta_stats *st, struct rte_tel_data *d)
+mpn_tel_stats_dict(const struct mpn_pool *p, bool pinned, const struct nta_stats *st,
+		struct rte_tel_data *d)
 {
-	char frag[32];
-
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "pool", p->mp->name);
+	rte_tel_data_add_dict_int(d, "pinned", pinned);
 	rte_tel_data_add_dict_u64(d, "objects", p->mp->size);
 	rte_tel_data_add_dict_u64(d, "objects_free", mpn_stack_count(p->mp));
 	rte_tel_data_add_dict_u64(d, "regions", st->regions);
@@ -76,8 +108,9 @@ mpn_tel_stats_dict(const struct mpn_pool *p, const struct nta_stats *st, struct 
 	rte_tel_data_add_dict_u64(d, "bytes_cached", st->bytes_cached);
 	rte_tel_data_add_dict_u64(d, "largest_free", st->largest_free);
 	rte_tel_data_add_dict_u64(d, "free_extents", st->free_extents);
-	snprintf(frag, sizeof(frag), "%.6f", st->fragmentation);
-	rte_tel_data_add_dict_string(d, "fragmentation", frag);
+	/* No floating-point values in DPDK 22.11 telemetry: millionths. */
+	rte_tel_data_add_dict_u64(d, "fragmentation_ppm",
+		(uint64_t)(st->fragmentation * 1e6 + 0.5));
 	rte_tel_data_add_dict_u64(d, "tree_height_max", st->tree_height_max);
 	rte_tel_data_add_dict_u64(d, "metadata_bytes", st->metadata_bytes);
 	rte_tel_data_add_dict_u64(d, "allocs", st->allocs);
@@ -86,17 +119,23 @@ mpn_tel_stats_dict(const struct mpn_pool *p, const struct nta_stats *st, struct 
 }
 
 static int
-mpn_tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+mpn_tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	struct nta_arena *arena;
 	struct nta_stats st;
 	struct mpn_pool *p;
-	int ret = -EINVAL;
+	int ret = 0;
 
 	rte_spinlock_lock(&mpn_pools_lock);
 	p = mpn_tel_find(params);
-	if (p != NULL && nta_stats_get(p->arena, &st) == 0) {
-		mpn_tel_stats_dict(p, &st, d);
-		ret = 0;
+	if (p == NULL) {
+		ret = mpn_tel_error(cmd, params, d);
+	} else {
+		arena = mpn_tel_arena(p);
+		if (nta_stats_get(arena, &st) == 0)
+			mpn_tel_stats_dict(p, arena != p->arena, &st, d);
+		else
+			ret = -EINVAL;
 	}
 	rte_spinlock_unlock(&mpn_pools_lock);
 	return ret;
@@ -107,38 +146,44 @@ static struct rte_tel_data *
 mpn_tel_region(const struct nta_region_info *ri)
 {
 	struct rte_tel_data *r = rte_tel_data_alloc();
-	char addr[32];
+	char hex[32];
 
 	if (r == NULL)
 		return NULL;
 	rte_tel_data_start_dict(r);
-	snprintf(addr, sizeof(addr), "%p", ri->base);
-	rte_tel_data_add_dict_string(r, "base", addr);
+	snprintf(hex, sizeof(hex), "0x%" PRIxPTR, (uintptr_t)ri->base);
+	rte_tel_data_add_dict_string(r, "base", hex);
 	rte_tel_data_add_dict_u64(r, "size", ri->size);
-	rte_tel_data_add_dict_u64(r, "iova", ri->iova);
+	/* 0xffffffffffffffff (RTE_BAD_IOVA): no IOVA known. */
+	snprintf(hex, sizeof(hex), "0x%" PRIx64, ri->iova);
+	rte_tel_data_add_dict_string(r, "iova", hex);
 	rte_tel_data_add_dict_int(r, "jumbo", ri->jumbo);
 	rte_tel_data_add_dict_string(r, "path", ri->path);
 	return r;
 }
 
 static int
-mpn_tel_regions(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+mpn_tel_regions(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct nta_region_info ri;
+	struct nta_arena *arena;
 	struct mpn_pool *p;
 	uint32_t i, n;
-	int ret = -EINVAL;
+	int ret = 0;
 
 	rte_spinlock_lock(&mpn_pools_lock);
 	p = mpn_tel_find(params);
-	if (p != NULL) {
+	if (p == NULL) {
+		ret = mpn_tel_error(cmd, params, d);
+	} else {
+		arena = mpn_tel_arena(p);
 		rte_tel_data_start_dict(d);
-		n = nta_region_count(p->arena);
+		n = nta_region_count(arena);
 		for (i = 0; i < n; i++) {
 			struct rte_tel_data *r;
 			char key[16];
 
-			if (nta_region_info(p->arena, i, &ri) != 0)
+			if (nta_region_info(arena, i, &ri) != 0)
 				continue;
 			r = mpn_tel_region(&ri);
 			if (r == NULL)
@@ -146,7 +191,6 @@ mpn_tel_regions(const char *cmd __rte_unused, const char *params, struct rte_tel
 			snprintf(key, sizeof(key), "%u", ri.id);
 			rte_tel_data_add_dict_container(d, key, r, 0);
 		}
-		ret = 0;
 	}
 	rte_spinlock_unlock(&mpn_pools_lock);
 	return ret;
@@ -157,7 +201,9 @@ RTE_INIT(mpn_tel_init)
 	rte_telemetry_register_cmd("/nta/pools", mpn_tel_pools,
 		"Mempools using the nta ops. No parameters");
 	rte_telemetry_register_cmd("/nta/stats", mpn_tel_stats,
-		"Arena stats of an nta mempool. Parameters: pool name");
+		"Arena stats of an nta mempool (of its data buffers if pinned). "
+		"Parameters: pool name");
 	rte_telemetry_register_cmd("/nta/regions", mpn_tel_regions,
-		"Regions of an nta mempool's arena. Parameters: pool name");
+		"Regions of an nta mempool's arena (of its data buffers if pinned). "
+		"Parameters: pool name");
 }

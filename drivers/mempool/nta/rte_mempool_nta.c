@@ -9,6 +9,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -239,6 +240,19 @@ mpn_obj_alloc(struct mpn_pool *p)
 	return hdr;
 }
 
+/* Objects of p that fit [start, start + len) at the stride, aligned. */
+static unsigned int
+mpn_chunk_room(const struct mpn_pool *p, char *start, size_t len)
+{
+	char *first = RTE_PTR_ALIGN_CEIL(start, p->align);
+	size_t sz = RTE_ALIGN_CEIL(p->total_sz, (size_t)NTA_UNIT);
+	size_t skip = (size_t)(first - start);
+
+	if (skip >= len || len - skip < sz)
+		return 0;
+	return (unsigned int)RTE_MIN((len - skip - sz) / p->stride + 1, (size_t)UINT_MAX);
+}
+
 static int
 mpn_mp_populate(struct rte_mempool *mp, unsigned int max_objs, void *vaddr, rte_iova_t iova,
 		size_t len, rte_mempool_populate_obj_cb_t *obj_cb, void *obj_cb_arg)
@@ -246,6 +260,7 @@ mpn_mp_populate(struct rte_mempool *mp, unsigned int max_objs, void *vaddr, rte_
 	struct mpn_pool *p = mp->pool_data;
 	char *start = vaddr, *end = (char *)vaddr + len;
 	void *parked = NULL;
+	uint32_t nreg;
 	unsigned int i;
 	int ret;
 
@@ -255,7 +270,16 @@ mpn_mp_populate(struct rte_mempool *mp, unsigned int max_objs, void *vaddr, rte_
 		ret = mpn_add_chunk(p, start, iova, len);
 		if (ret != 0)
 			return ret;
+	} else {
+		/*
+		 * An owned arena: its objects must be in the chunk being added
+		 * (one of its regions). Asking for more than the chunk holds
+		 * would fill every other region and grow the arena up to its
+		 * max_regions, regions the pool then keeps for nothing.
+		 */
+		max_objs = RTE_MIN(max_objs, mpn_chunk_room(p, start, len));
 	}
+	nreg = nta_region_count(p->arena);
 	for (i = 0; i < max_objs; ) {
 		char *hdr = mpn_obj_alloc(p);
 		uint64_t obj_iova;
@@ -264,8 +288,10 @@ mpn_mp_populate(struct rte_mempool *mp, unsigned int max_objs, void *vaddr, rte_
 		if (hdr == NULL)
 			break;
 		if (!p->external && (hdr < start || hdr + p->total_sz > end)) {
-			/* An owned arena: the object must be in the chunk being added. */
 			mpn_park(&parked, hdr);
+			/* The chunk is full (or taken): grow no further. */
+			if (nta_region_count(p->arena) > nreg)
+				break;
 			continue;
 		}
 		obj = hdr + mp->header_size;
