@@ -13,7 +13,7 @@
  * Who calls whom (no cycle): rte_mempool_nta.c (ops) -> nta_mp_stack.c,
  * nta_mp_telemetry.c, nta_mp_dma.c; nta_mp_pool.c -> rte_mempool_nta.c,
  * nta_mp_dma.c; nta_mp_exact.c -> nta_mp_dma.c; nta_mp_telemetry.c ->
- * nta_mp_stack.c; everyone -> nta_mp_log.c.
+ * nta_mp_stack.c; nta_mp_map.c -> nta_mp_telemetry.c; everyone -> nta_mp_log.c.
  *
  * Free objects are tracked outside the arena (the arena only places them and
  * keeps them allocated for the pool's lifetime):
@@ -156,5 +156,11 @@ void mpn_stack_fini(struct mpn_pool *p);
 
 void mpn_tel_add(struct mpn_pool *p);
 void mpn_tel_remove(struct mpn_pool *p);
+/*
+ * fn(p, arg) for the listed pool named name, while no pool can be freed
+ * (the telemetry of nta_mp_map.c); what fn returns, or -EINVAL when no pool
+ * has that name. fn must not take the list's lock.
+ */
+int mpn_tel_with_pool(const char *name, int (*fn)(struct mpn_pool *p, void *arg), void *arg);
 
 #endif /* NTA_MEMPOOL_PRIVATE_H */

@@ -46,6 +46,20 @@ mpn_tel_find(const char *params)
 	return NULL;
 }
 
+int
+mpn_tel_with_pool(const char *name, int (*fn)(struct mpn_pool *p, void *arg), void *arg)
+{
+	struct mpn_pool *p;
+	int ret = -EINVAL;
+
+	rte_spinlock_lock(&mpn_pools_lock);
+	p = mpn_tel_find(name);
+	if (p != NULL)
+		ret = fn(p, arg);
+	rte_spinlock_unlock(&mpn_pools_lock);
+	return ret;
+}
+
 static int
 mpn_tel_pools(const char *cmd __rte_unused, const char *params __rte_unused,
 		struct rte_tel_data *d)
