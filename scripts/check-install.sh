@@ -50,7 +50,9 @@ slib=$stage$libdir
 for f in "$slib/libnta.so.0" "$slib/libnta.so" "$slib/librte_mempool_nta.so.0" \
 	"$slib/pkgconfig/libnta.pc" "$slib/pkgconfig/libnta-dpdk.pc" \
 	"$stage$prefix/include/nta/nta.h" "$stage$prefix/include/nta/rte_mempool_nta.h" \
-	"$stage$prefix/bin/dpdk-nta-fwd" "$stage$prefix/bin/nta-consumer"; do
+	"$stage$prefix/bin/dpdk-nta-fwd" "$stage$prefix/bin/nta-consumer" \
+	"$stage$prefix/bin/nta-top" "$stage$prefix/bin/nta-map" \
+	"$stage$prefix/share/nta/python/nta_telemetry.py"; do
 	[ -e "$f" ] || die "not installed: ${f#"$stage"}"
 done
 spmds=$(ls -d "$slib"/dpdk/pmds-*) || die "no DPDK driver directory under ${libdir}"
@@ -72,7 +74,7 @@ LD_LIBRARY_PATH=$slib "$work/ext/ext_consumer"
 
 # 2. Installed into the prefix: programs run as installed, no environment.
 meson install -C "$bdir" --quiet >/dev/null
-for p in dpdk-nta-fwd nta-consumer nta-bench nta-mempool-bench; do
+for p in dpdk-nta-fwd nta-consumer nta-bench nta-mempool-bench nta-top nta-map; do
 	env -u LD_LIBRARY_PATH "$prefix/bin/$p" --help >/dev/null 2>&1 ||
 		die "installed $p --help fails (cannot load its libraries?)"
 done

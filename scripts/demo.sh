@@ -5,7 +5,9 @@
 # ports; nta-consumer, a plain C program without DPDK, reads every packet in
 # place in the forwarder's hugepage arena, counts flows, drops DNS (port 53)
 # and answers ICMP echo requests from buffers of its own transmit region.
-# Prints a short summary of what went through.
+# Prints a short summary of what went through, nta-top's view of the
+# forwarder before it stops, and the path of an SVG map of its packet arena
+# (nta-map; NTA_DEMO_MAP, default <build dir>/nta-demo-map.svg).
 #
 #   scripts/demo.sh [CAPTURE.pcap]   (default: test/e2e/captures' http.pcap,
 #                                     dns_icmp.pcap and nb6-http.pcap, merged)
@@ -17,7 +19,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
-	sed -n '4,14p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0
 fi
 [ "$(id -u)" = 0 ] || { echo "demo: needs root (hugepages, DPDK)" >&2; exit 1; }
@@ -83,6 +85,13 @@ cp=$!
 wait_until 20 rx "$n"
 wait_until 20 inflight 0
 wait_until 20 tx_inflight 0
+# The forwarder's memory and its consumer, seen from outside over telemetry.
+map=${NTA_DEMO_MAP:-$(cd "$bdir" && pwd)/nta-demo-map.svg}
+$PY app/nta-top/nta-top --once --interval 0.3 --file-prefix "nta-demo-$$" >"$w/top.txt" 2>&1 ||
+	true
+$PY app/nta-top/nta-map --file-prefix "nta-demo-$$" --pool nta_fwd_pool -o "$map" \
+	--title "dpdk-nta-fwd's packet arena at the end of the demo" >"$w/map.log" 2>&1 ||
+	map="(none: $(tail -n 1 "$w/map.log"))"
 kill -INT "$cp"; wait "$cp" || true; cp=
 kill -INT "$fp"; wait "$fp" || true; fp=
 
@@ -112,3 +121,8 @@ echo "bytes copied:           $(field copied_bytes)"
 echo "zero copy:              $zc"
 echo "refused descriptors:    $(field refused); pool in use at exit: $(field pool_in_use)"
 grep -A6 '^nta-consumer: [0-9]* flows' "$w/cons.log" | sed 's/^nta-consumer: /consumer: /'
+echo
+echo "=== nta-top --once (before the forwarder stopped) ==="
+cat "$w/top.txt"
+echo
+echo "region map of the packet arena (nta-map): $map"

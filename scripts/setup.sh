@@ -22,6 +22,7 @@ set -euo pipefail
 # DPDK; allocator: libhugetlbfs; benchmark rivals: jemalloc, mimalloc; tests
 # and tools: pcap, python packet tools, tshark (mergecap: wireshark-common),
 # tcpreplay, iproute2, ping; shellcheck (the meson test 'shellcheck');
+# xmllint (libxml2-utils: the SVG of nta-map in the test nta_tools_*);
 # clang's runtime for libFuzzer and the sanitizers.
 NTA_PACKAGES=(
 	dpdk dpdk-dev libdpdk-dev
@@ -31,7 +32,7 @@ NTA_PACKAGES=(
 	libpcap-dev
 	python3 python3-dpkt python3-scapy
 	tshark wireshark-common tcpreplay iproute2 iputils-ping
-	shellcheck
+	shellcheck libxml2-utils
 	debhelper dpkg-dev fakeroot lintian
 )
 

@@ -14,6 +14,7 @@
  *   fwd_lend.c     data path: lending received packets, taking verdicts
  *   fwd_tx.c       data path: the consumer's transmit buffers, completions
  *   fwd_stats.c    stats lines
+ *   fwd_telemetry.c  telemetry /nta_fwd/consumers (nta-top)
  */
 
 #include <stdint.h>
@@ -209,5 +210,8 @@ void fwd_tx_poll(struct fwd *f);
 void fwd_print_header_span(const struct fwd *f);
 void fwd_print_stats(struct fwd *f, const char *tag);
 void fwd_print_final(struct fwd *f);
+
+/* fwd_telemetry.c: register /nta_fwd/consumers, which reads f. */
+void fwd_telemetry_init(const struct fwd *f);
 
 #endif /* NTA_FWD_H */

@@ -231,6 +231,7 @@ fwd_setup(struct fwd *f)
 		return -1;
 	}
 	fwd_print_header_span(f);
+	fwd_telemetry_init(f);
 	printf("nta-fwd: ports %u <-> %u, %u mbufs (mempool ops %s) in %u arena regions,"
 			" consumer socket %s%s\n", f->ports[0], f->ports[1], f->nb_mbufs,
 			rte_mempool_get_ops(f->pool->ops_index)->name, f->n_regions,

@@ -298,7 +298,10 @@ main(int argc, char **argv)
 		for (b = 0; b < n_bulks; b++) {
 			double best = 0, nta = -1;
 
-			for (r = 0; r < runs; r++)
+			for (r = 0; r < runs; r++) {
+				/* Progress on stderr: a row takes runs x ops x seconds. */
+				fprintf(stderr, "nta-mempool-bench: %u cores, bulk %u: run %u/%u\n",
+						cores, bulks[b], r + 1, runs);
 				for (o = 0; o < n_ops; o++) {
 					/* ring_sp_sc is only safe for one core. */
 					if (cores > 1 && strcmp(ops_names[o], "ring_sp_sc") == 0)
@@ -306,6 +309,7 @@ main(int argc, char **argv)
 					else
 						res[o][r] = measure(ops_names[o], cores, bulks[b]);
 				}
+			}
 			printf("%-5u %-4u", cores, bulks[b]);
 			for (o = 0; o < n_ops; o++) {
 				qsort(res[o], runs, sizeof(double), cmp_double);

@@ -78,10 +78,15 @@ def main():
     print('%-10s' % 'mbcache' + ''.join(' %11s' % o for o in ops) + ' %9s' % 'nta/best')
     for nocache in [m == 'nocache' for m in modes]:
         res = {o: [] for o in ops}
-        for _ in range(a.runs):
+        for r in range(a.runs):
             for o in ops:
                 res[o].append(run_once(a.testpmd, driver, o, nocache, a.warm, a.seconds,
                                        'nta_bench_tp'))
+                # Progress on stderr: a row takes runs x ops x (warm + seconds).
+                sys.stderr.write('testpmd-bench: mbcache %s, run %d/%d, ops %s: %.1f Mpps\n'
+                                 % ('0' if nocache else 'default', r + 1, a.runs, o,
+                                    res[o][-1]))
+                sys.stderr.flush()
         med = {o: statistics.median(res[o]) for o in ops}
         rivals = [med[o] for o in ops if o != 'nta']
         ratio = med['nta'] / max(rivals) if 'nta' in med and rivals else float('nan')

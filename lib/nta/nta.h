@@ -351,6 +351,72 @@ int nta_stats_get(struct nta_arena *arena, struct nta_stats *stats);
 /** Print stats and, when verbose, every region's free extents. */
 void nta_dump(FILE *f, struct nta_arena *arena, int verbose);
 
+/** State of a run of units in a region map (nta_region_map()). */
+enum nta_unit_state {
+	NTA_UNITS_USED = 0,     /**< Held by callers. */
+	NTA_UNITS_CACHED = 1,   /**< Freed, waiting in a thread's cache. */
+	NTA_UNITS_FREE = 2,     /**< In a free extent of the region's tree. */
+};
+
+/**
+ * Consecutive units of one region in one state: adjacent blocks of the
+ * same state (two used buffers side by side, say) make one run.
+ */
+struct nta_run {
+	uint64_t start;               /**< First unit. */
+	uint64_t units;               /**< Units in the run (at least 1). */
+	enum nta_unit_state state;
+};
+
+/** A whole region's figures, as nta_region_map() found them. */
+struct nta_region_map {
+	uint64_t units;          /**< Units in the region. */
+	uint64_t used;           /**< Units held by callers. */
+	uint64_t cached;         /**< Units in cached blocks. */
+	uint64_t free;           /**< Units in free extents. */
+	uint64_t largest_start;  /**< First unit of the largest free extent (lowest one). */
+	uint64_t largest_units;  /**< Units of the largest free extent; 0: none. */
+	uint64_t runs;           /**< Runs in the whole region. */
+	uint64_t next;           /**< First unit after the runs written; units: map complete. */
+	uint32_t written;        /**< Runs written to the caller's array. */
+};
+
+/**
+ * Map of region id as runs, in address order: the region's figures in
+ * *map, and into runs[] at most max_runs runs from unit from on (a run that
+ * starts before from is cut at from). To read a map in pieces, call again
+ * with from = map->next until map->next == map->units.
+ *
+ * Holds the arena lock for one walk of the region's blocks, O(blocks). Safe
+ * while other threads use the arena: the map is then a snapshot in which a
+ * buffer that a cache hands out or takes back during the walk may show as
+ * used or as cached.
+ *
+ * @return
+ *   0, or -1 with nta_errno set: EINVAL (arena or map NULL, or runs NULL
+ *   with max_runs > 0), ERANGE (no region id, or from beyond its units).
+ */
+int nta_region_map(struct nta_arena *arena, uint32_t id, uint64_t from, struct nta_run *runs,
+		uint32_t max_runs, struct nta_region_map *map);
+
+/**
+ * Write the map of every region of the arena to f as one JSON document, the
+ * dump that the nta-map tool draws:
+ *
+ *     {"format": "nta-map", "version": 1, "arenas": [{"name": "...",
+ *      "unit": 32, "regions": [{"id": 0, "jumbo": 0, "units": 65536,
+ *      "used": U, "cached": C, "free": F, "largest_start": S,
+ *      "largest_units": L, "runs": "u12 f3 c1 ..."}, ...]}]}
+ *
+ * "runs" lists the runs in address order, each as its state (u: used,
+ * c: cached, f: free) and its units. Takes the arena lock once per region.
+ *
+ * @return
+ *   0, or -1 with nta_errno set: EINVAL (NULL argument), EIO (writing to f
+ *   failed).
+ */
+int nta_dump_map(FILE *f, struct nta_arena *arena);
+
 /**
  * Check every invariant of the arena (each region's units add up; every
  * free extent is in its tree exactly once; tree order, parent links,

@@ -13,7 +13,7 @@
  * Who calls whom (no cycle): rte_mempool_nta.c (ops) -> nta_mp_stack.c,
  * nta_mp_telemetry.c, nta_mp_dma.c; nta_mp_pool.c -> rte_mempool_nta.c,
  * nta_mp_dma.c; nta_mp_exact.c -> nta_mp_dma.c; nta_mp_telemetry.c ->
- * nta_mp_stack.c; everyone -> nta_mp_log.c.
+ * nta_mp_stack.c; nta_mp_map.c -> nta_mp_telemetry.c; everyone -> nta_mp_log.c.
  *
  * Free objects are tracked outside the arena (the arena only places them and
  * keeps them allocated for the pool's lifetime):
@@ -156,5 +156,27 @@ void mpn_stack_fini(struct mpn_pool *p);
 
 void mpn_tel_add(struct mpn_pool *p);
 void mpn_tel_remove(struct mpn_pool *p);
+/*
+ * fn(p, arg) for the listed pool named name, while no pool can be freed
+ * (the telemetry of nta_mp_map.c); what fn returns, or -EINVAL when no pool
+ * has that name. fn must not take the list's lock.
+ */
+int mpn_tel_with_pool(const char *name, int (*fn)(struct mpn_pool *p, void *arg), void *arg);
+
+/*
+ * The arena the telemetry of a pool describes: rte_nta_mempool_arena()'s,
+ * the data buffers' for a pinned pool.
+ */
+struct nta_arena *mpn_tel_arena(const struct mpn_pool *p);
+
+struct rte_tel_data;
+
+/*
+ * Answer a refused telemetry request with {"error": why} and return 0: DPDK
+ * 22.11 answers a failing callback with null, as it does an unknown command.
+ * mpn_tel_error() says why for a missing or unknown pool name.
+ */
+int mpn_tel_refuse(struct rte_tel_data *d, const char *why);
+int mpn_tel_error(const char *cmd, const char *params, struct rte_tel_data *d);
 
 #endif /* NTA_MEMPOOL_PRIVATE_H */

@@ -51,7 +51,7 @@ mpn_tel_find(const char *params)
  * The arena telemetry describes: the one rte_nta_mempool_arena() gives, the
  * data buffers' for a pinned pool (once created: until then its headers').
  */
-static struct nta_arena *
+struct nta_arena *
 mpn_tel_arena(const struct mpn_pool *p)
 {
 	struct nta_arena *data = __atomic_load_n(&p->data_arena, __ATOMIC_ACQUIRE);
@@ -64,7 +64,7 @@ mpn_tel_arena(const struct mpn_pool *p)
  * negative return into null, the answer to an unknown command as well: an
  * error that says what went wrong is a dictionary, returned as success.
  */
-static int
+int
 mpn_tel_error(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	char msg[RTE_TEL_MAX_STRING_LEN];
@@ -73,9 +73,29 @@ mpn_tel_error(const char *cmd, const char *params, struct rte_tel_data *d)
 		snprintf(msg, sizeof(msg), "%s needs a pool name: %s,<pool>", cmd, cmd);
 	else
 		snprintf(msg, sizeof(msg), "no nta pool named '%s' (see /nta/pools)", params);
+	return mpn_tel_refuse(d, msg);
+}
+
+int
+mpn_tel_refuse(struct rte_tel_data *d, const char *why)
+{
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_string(d, "error", msg);
+	rte_tel_data_add_dict_string(d, "error", why);
 	return 0;
+}
+
+int
+mpn_tel_with_pool(const char *name, int (*fn)(struct mpn_pool *p, void *arg), void *arg)
+{
+	struct mpn_pool *p;
+	int ret = -EINVAL;
+
+	rte_spinlock_lock(&mpn_pools_lock);
+	p = mpn_tel_find(name);
+	if (p != NULL)
+		ret = fn(p, arg);
+	rte_spinlock_unlock(&mpn_pools_lock);
+	return ret;
 }
 
 static int
