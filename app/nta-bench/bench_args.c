@@ -79,71 +79,70 @@ parse_u64(const char *name, const char *s, uint64_t min, uint64_t max, uint64_t 
 	return 0;
 }
 
+/*
+ * Call one() on each item of the comma-separated list s given to option
+ * name: 0, or -1 with a message (the list longer than max_len - 1 bytes, no
+ * item, or one() refused an item and said why).
+ */
 static int
-parse_sections(const char *s)
+parse_list(const char *name, const char *s, size_t max_len, const char *noun,
+		int (*one)(const char *item))
 {
-	char buf[128];
+	char buf[256];
 	char *tok, *save = NULL;
-	unsigned int sec = 0;
+	unsigned int n = 0;
 
-	if (strlen(s) >= sizeof(buf)) {
-		fprintf(stderr, "nta-bench: --only: list too long\n");
+	if (strlen(s) >= max_len || strlen(s) >= sizeof(buf)) {
+		fprintf(stderr, "nta-bench: %s: list too long\n", name);
 		return -1;
 	}
 	strcpy(buf, s);
 	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		if (strcmp(tok, "throughput") == 0)
-			sec |= SEC_THROUGHPUT;
-		else if (strcmp(tok, "memory") == 0)
-			sec |= SEC_MEMORY;
-		else if (strcmp(tok, "frag") == 0)
-			sec |= SEC_FRAG;
-		else {
-			fprintf(stderr, "nta-bench: --only: unknown section '%s' (throughput, "
-					"memory, frag)\n", tok);
+		if (one(tok) != 0)
 			return -1;
-		}
+		n++;
 	}
-	if (sec == 0) {
-		fprintf(stderr, "nta-bench: --only: no section given\n");
+	if (n == 0) {
+		fprintf(stderr, "nta-bench: %s: no %s given\n", name, noun);
 		return -1;
 	}
-	bench_opt.sections = sec;
 	return 0;
 }
 
 static int
-parse_frag_sizes(const char *s)
+section_one(const char *tok)
 {
-	char buf[128];
-	char *tok, *save = NULL;
+	if (strcmp(tok, "throughput") == 0)
+		bench_opt.sections |= SEC_THROUGHPUT;
+	else if (strcmp(tok, "memory") == 0)
+		bench_opt.sections |= SEC_MEMORY;
+	else if (strcmp(tok, "frag") == 0)
+		bench_opt.sections |= SEC_FRAG;
+	else {
+		fprintf(stderr, "nta-bench: --only: unknown section '%s' (throughput, "
+				"memory, frag)\n", tok);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+frag_size_one(const char *tok)
+{
 	uint64_t v;
 
-	if (strlen(s) >= sizeof(buf)) {
-		fprintf(stderr, "nta-bench: --frag-mb: list too long\n");
+	if (bench_opt.n_frag == MAX_FRAG_SIZES) {
+		fprintf(stderr, "nta-bench: --frag-mb: at most %d sizes\n", MAX_FRAG_SIZES);
 		return -1;
 	}
-	strcpy(buf, s);
-	bench_opt.n_frag = 0;
-	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		if (bench_opt.n_frag == MAX_FRAG_SIZES) {
-			fprintf(stderr, "nta-bench: --frag-mb: at most %d sizes\n",
-					MAX_FRAG_SIZES);
-			return -1;
-		}
-		if (parse_u64("--frag-mb", tok, 1, 4096, &v) != 0)
-			return -1;
-		if ((v & (v - 1)) != 0) {
-			fprintf(stderr, "nta-bench: --frag-mb: %" PRIu64 " is not a power of "
-					"two (the buddy allocator needs one)\n", v);
-			return -1;
-		}
-		bench_opt.frag_mb[bench_opt.n_frag++] = v;
-	}
-	if (bench_opt.n_frag == 0) {
-		fprintf(stderr, "nta-bench: --frag-mb: no size given\n");
+	if (parse_u64("--frag-mb", tok, 1, 4096, &v) != 0)
+		return -1;
+	if ((v & (v - 1)) != 0) {
+		fprintf(stderr, "nta-bench: --frag-mb: %" PRIu64 " is not a power of "
+				"two (the buddy allocator needs one)\n", v);
 		return -1;
 	}
+	bench_opt.frag_mb[bench_opt.n_frag++] = v;
 	return 0;
 }
 
@@ -154,37 +153,47 @@ static const char *const alloc_keys[BA_COUNT] = {
 };
 
 static int
+alloc_one(const char *tok)
+{
+	unsigned int i;
+
+	for (i = 0; i < BA_COUNT; i++)
+		if (strcmp(tok, alloc_keys[i]) == 0)
+			break;
+	if (i == BA_COUNT) {
+		fprintf(stderr, "nta-bench: --alloc: unknown allocator '%s' (nta, "
+				"nta-nocache, glibc, jemalloc, mimalloc, rte_malloc, "
+				"pow2)\n", tok);
+		return -1;
+	}
+	bench_opt.skip[i] = false;
+	return 0;
+}
+
+/* --only: the sections given replace the default (all). */
+static int
+parse_sections(const char *s)
+{
+	bench_opt.sections = 0;
+	return parse_list("--only", s, 128, "section", section_one);
+}
+
+static int
+parse_frag_sizes(const char *s)
+{
+	bench_opt.n_frag = 0;
+	return parse_list("--frag-mb", s, 128, "size", frag_size_one);
+}
+
+/* --alloc: only the allocators given run, the others are listed as skipped. */
+static int
 parse_allocs(const char *s)
 {
-	char buf[256];
-	char *tok, *save = NULL;
-	unsigned int i, n = 0;
+	unsigned int i;
 
-	if (strlen(s) >= sizeof(buf)) {
-		fprintf(stderr, "nta-bench: --alloc: list too long\n");
-		return -1;
-	}
-	strcpy(buf, s);
 	for (i = 0; i < BA_COUNT; i++)
 		bench_opt.skip[i] = true;
-	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < BA_COUNT; i++)
-			if (strcmp(tok, alloc_keys[i]) == 0)
-				break;
-		if (i == BA_COUNT) {
-			fprintf(stderr, "nta-bench: --alloc: unknown allocator '%s' (nta, "
-					"nta-nocache, glibc, jemalloc, mimalloc, rte_malloc, "
-					"pow2)\n", tok);
-			return -1;
-		}
-		bench_opt.skip[i] = false;
-		n++;
-	}
-	if (n == 0) {
-		fprintf(stderr, "nta-bench: --alloc: no allocator given\n");
-		return -1;
-	}
-	return 0;
+	return parse_list("--alloc", s, 256, "allocator", alloc_one);
 }
 
 /* 0 to go on, 1 to exit 0 (help), -1 to exit 1. */
