@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* What an allocator is built for. */
 struct bench_params {
@@ -85,6 +86,20 @@ enum bench_alloc_id {
 /* Fill a[] with every allocator; availability is checked by init(). */
 void bench_allocs_setup(struct bench_alloc a[BA_COUNT], bool hugetlbfs);
 
+/*
+ * Reset a's reasons and baselines, then init it for p: 0, or -1 with the
+ * reason copied into why.
+ */
+int bench_alloc_init(struct bench_alloc *a, const struct bench_params *p, char *why,
+		size_t whylen);
+
+/* The operations of the families kept in their own files. */
+extern const struct bench_alloc_ops bench_nta_ops;
+extern const struct bench_alloc_ops bench_nta_nocache_ops;
+extern const struct bench_alloc_ops bench_rte_ops;
+/* NTA arenas on hugetlbfs (true) or anonymous memory. */
+void bench_nta_set_hugetlbfs(bool on);
+
 /* Load jemalloc/mimalloc (dlopen); may re-exec the program, see there. */
 void bench_rivals_load(int argc, char **argv, bool want_je, bool want_mi);
 
@@ -106,5 +121,202 @@ size_t buddy_largest_free(const struct buddy *b);
 size_t buddy_free_blocks(const struct buddy *b);
 size_t buddy_metadata(const struct buddy *b);
 size_t buddy_size(const struct buddy *b);
+
+/* ---- the benchmark proper (nta_bench.c and the files of its sections) ---- */
+
+#define LIVE_BUFFERS 4096
+#define HEADROOM 128
+#define MBUF_DATA_ROOM 2176   /* RTE_MBUF_DEFAULT_BUF_SIZE */
+#define MBUF_HEADER 128       /* sizeof(struct rte_mbuf) */
+#define MAX_RUNS 101
+#define MAX_FRAG_SIZES 4
+#define N_OCCUPANCY 3
+#define CHUNK 16384           /* steps between progress checks */
+
+/* Targets of the design (doc/benchmarks.md). */
+#define TARGET_IMIX_RATIO 1.02
+#define TARGET_VS_RTE 10.0
+#define TARGET_P999_NS 2000.0
+
+/* Sections of the run (--only). */
+enum {
+	SEC_THROUGHPUT = 1,
+	SEC_MEMORY = 2,
+	SEC_FRAG = 4,
+	SEC_ALL = 7,
+};
+
+/* The command line (bench_args.c); read-only once parsed. */
+struct bench_opt {
+	uint64_t steps;        /* trace steps per run (throughput) */
+	uint64_t ops;          /* random operations (frag) */
+	unsigned int runs;
+	unsigned int sections;
+	bool csv;
+	bool quick;
+	bool hugetlbfs;
+	bool no_dpdk;
+	uint64_t seed;
+	size_t frag_mb[MAX_FRAG_SIZES];
+	unsigned int n_frag;
+	bool skip[BA_COUNT];
+};
+
+extern struct bench_opt bench_opt;
+
+/* 0 to go on, 1 to exit 0 (help), -1 to exit 1 (message printed). */
+int bench_parse_args(int argc, char **argv);
+
+/* A packet size mix; sizes are requested bytes, headroom included. */
+struct mix {
+	const char *name;
+	unsigned int n;
+	uint32_t size[3];
+	uint32_t weight[3];
+};
+
+#define N_MIX 2
+extern const struct mix bench_mixes[N_MIX];
+
+/*
+ * The throughput trace: the same arrays for every allocator. Step s frees
+ * live buffer victim[s] and allocates size[s] bytes in its place.
+ */
+struct trace {
+	uint32_t fill[LIVE_BUFFERS];
+	uint64_t steps;
+	uint32_t *victim;
+	uint32_t *size;
+};
+
+/* bench_trace.c: workloads, progress lines, medians. */
+uint32_t mix_draw(const struct mix *m, uint64_t *st);
+uint32_t mix_max(const struct mix *m);
+double mix_mean(const struct mix *m);
+/* 0, or -1 when out of memory. */
+int trace_make(struct trace *t, const struct mix *m, uint64_t steps, uint64_t seed);
+void trace_free(struct trace *t);
+/* Start a new progress topic (printed at once). */
+void progress_set(const char *what);
+/* A progress line about the current topic, at most one a second. */
+void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cmp_u64(const void *a, const void *b);
+int cmp_u32(const void *a, const void *b);
+/* Sorts v. */
+double median(double *v, unsigned int n);
+
+static inline uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU time of this thread: what it spends descheduled does not count. */
+static inline uint64_t
+cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* splitmix64: small, fast and the same everywhere. */
+static inline uint64_t
+rnd_next(uint64_t *st)
+{
+	uint64_t z = (*st += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static inline uint32_t
+rnd_below(uint64_t *st, uint32_t n)
+{
+	return (uint32_t)(((rnd_next(st) >> 32) * n) >> 32);
+}
+
+/* Results of the throughput and memory sections, one per mix and allocator. */
+struct tp_result {
+	bool ok;
+	char why[200];
+	double ns_pair;         /* median over runs, thread CPU time */
+	double wall_pair;       /* median over runs, wall-clock time */
+	double p50, p99, p999;  /* ns, median over runs */
+	double max_ns;          /* largest single alloc seen in any run */
+	struct bench_mem mem;
+	uint64_t requested;     /* bytes of the live set measured in mem */
+};
+
+/* Results of the fragmentation section, one per arena, occupancy, allocator. */
+struct frag_result {
+	bool ran;
+	char why[200];
+	uint64_t live_req;     /* requested bytes live at the end */
+	uint64_t fails;        /* allocations refused during the churn */
+	double ns_op;
+	struct bench_mem mem;
+};
+
+extern struct bench_alloc bench_allocs[BA_COUNT];
+extern struct tp_result bench_tp[N_MIX][BA_COUNT];
+extern struct frag_result bench_fr[MAX_FRAG_SIZES][N_OCCUPANCY][BA_COUNT];
+extern const unsigned int bench_occupancy[N_OCCUPANCY];
+
+/* The allocators of the frag section, in table order. */
+#define N_FRAG_ALLOCS 6
+extern const unsigned int bench_frag_allocs[N_FRAG_ALLOCS];
+
+/* bench_throughput.c: the timer, and sections 1 and 2 over every mix. */
+extern double bench_tsc_ns;           /* ns per timer tick */
+extern double bench_timer_overhead_ns;
+extern const char *bench_timer_name;
+void bench_timer_calibrate(void);
+/* Fill bench_tp; timed: the throughput runs too (else the memory figures only). 0 or -1. */
+int bench_throughput_run(bool timed);
+
+/* bench_frag.c: section 3, filling bench_fr. */
+void bench_frag_run(void);
+
+/* bench_table.c: a table of text cells, printed as Markdown or CSV (--csv). */
+#define MAX_COLS 14
+#define MAX_ROWS 64
+#define CELL 64
+
+struct table {
+	const char *section;
+	unsigned int ncols, nrows;
+	char head[MAX_COLS][CELL];
+	char cell[MAX_ROWS][MAX_COLS][CELL];
+	bool right[MAX_COLS];   /* right-aligned; all but the first by default */
+};
+
+/* ncols column titles follow (const char *). */
+void table_init(struct table *t, const char *section, unsigned int ncols, ...);
+/* Text columns read better left-aligned. */
+void table_left(struct table *t, unsigned int col);
+/* The cell of column col in the row being filled (CELL bytes). */
+char *table_cell(struct table *t, unsigned int col);
+void table_set(struct table *t, unsigned int col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Next row; past MAX_ROWS - 1 rows the last one is overwritten. */
+void table_row_done(struct table *t);
+void table_print(const struct table *t);
+/* Bytes into a CELL: "n/a" when negative, exact in CSV, else B, KB or MB. */
+void fmt_bytes(char *out, int64_t b);
+/* v / ref as "1.23x" into a CELL, "-" when either is not positive. */
+void fmt_ratio(char *out, double v, double ref);
+
+/* bench_report.c: the tables and the targets, on stdout. */
+void bench_print_header(int argc, char **argv);
+void bench_print_throughput(void);
+void bench_print_memory(void);
+void bench_print_frag(void);
+void bench_print_targets(void);
 
 #endif /* NTA_BENCH_H */

@@ -3,9 +3,10 @@
  */
 
 /*
- * The allocators of nta-bench behind one interface: NTA (with and without
- * per-thread caches), glibc malloc, jemalloc, mimalloc, rte_malloc and the
- * power-of-two buddy allocator of bench_buddy.c.
+ * The allocators of nta-bench behind one interface, and their table
+ * (bench_allocs_setup). Here glibc malloc, jemalloc, mimalloc and the
+ * power-of-two buddy allocator of bench_buddy.c; NTA is in bench_nta.c,
+ * rte_malloc in bench_rte.c.
  *
  * jemalloc and mimalloc: Debian's libjemalloc.so.2 and libmimalloc.so.2
  * both export the unprefixed malloc/free (checked with nm -D: jemalloc has
@@ -36,16 +37,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mman.h>
-
-#include <nta.h>
-
-#ifdef BENCH_HAVE_DPDK
-#include <rte_eal.h>
-#include <rte_errno.h>
-#include <rte_lcore.h>
-#include <rte_malloc.h>
-#endif
 
 #include "bench.h"
 
@@ -332,154 +323,12 @@ static const struct bench_alloc_ops glibc_ops = {
 	.fini = glibc_fini,
 };
 
-/* ---- NTA ------------------------------------------------------------ */
+/* ---- power-of-two buddy (bench_buddy.c) ----------------------------- */
 
-struct nta_ctx {
-	struct nta_arena *arena;
-};
-
-static bool bench_hugetlbfs;
-
-static int
-nta_init_flags(struct bench_alloc *a, const struct bench_params *p, unsigned int flags)
-{
-	struct nta_arena_config cfg;
-	size_t region = NTA_REGION_MAX_BYTES < (2u << 20) ? NTA_REGION_MAX_BYTES : (2u << 20);
-	size_t regions, max_regions;
-	struct nta_ctx *c;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.name = "nta-bench";
-	cfg.backing = bench_hugetlbfs ? NTA_BACKING_HUGETLBFS : NTA_BACKING_ANON;
-	cfg.flags = flags;
-	if (p->fixed) {
-		/* Exactly capacity bytes: whole regions of at most 2 MB. */
-		if (p->capacity < region)
-			region = p->capacity;
-		regions = p->capacity / region;
-		cfg.flags |= NTA_ARENA_F_QUIET; /* a full arena refuses on purpose */
-		max_regions = regions;
-	} else {
-		/*
-		 * Sized to fit: regions for the expected live set plus a
-		 * quarter (caches, fragmentation) made at once, so that the
-		 * timed runs never grow the arena; room to grow up to the
-		 * worst case (every buffer of the largest size) all the same.
-		 */
-		regions = (p->expected + p->expected / 4 + region - 1) / region + 1;
-		max_regions = (p->capacity + region - 1) / region + 2;
-		if (max_regions < regions)
-			max_regions = regions;
-	}
-	if (max_regions > NTA_MAX_REGIONS) {
-		snprintf(a->why, sizeof(a->why), "needs %zu regions, NTA_MAX_REGIONS is %d",
-				max_regions, NTA_MAX_REGIONS);
-		return -1;
-	}
-	cfg.region_size = region;
-	cfg.initial_regions = (unsigned int)regions;
-	cfg.max_regions = (unsigned int)max_regions;
-	if (p->max_size > region)
-		cfg.jumbo_size = (p->max_size + region - 1) / region * region;
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		snprintf(a->why, sizeof(a->why), "out of memory");
-		return -1;
-	}
-	c->arena = nta_arena_create(&cfg);
-	if (c->arena == NULL) {
-		snprintf(a->why, sizeof(a->why), "nta_arena_create: %s",
-				nta_strerror(nta_errno));
-		free(c);
-		return -1;
-	}
-	a->ctx = c;
-	return 0;
-}
-
-static int
-nta_init_cached(struct bench_alloc *a, const struct bench_params *p)
-{
-	return nta_init_flags(a, p, 0);
-}
-
-static int
-nta_init_nocache(struct bench_alloc *a, const struct bench_params *p)
-{
-	return nta_init_flags(a, p, NTA_ARENA_F_NO_CACHE);
-}
-
-static void *
-nta_b_alloc(void *ctx, size_t size)
-{
-	return nta_alloc(((struct nta_ctx *)ctx)->arena, size);
-}
-
-static void
-nta_b_free(void *ctx, void *ptr)
-{
-	nta_free(((struct nta_ctx *)ctx)->arena, ptr);
-}
-
-static void
-nta_b_mem(struct bench_alloc *a, void *const *live, const uint32_t *sizes, size_t n,
-		struct bench_mem *m)
-{
-	struct nta_ctx *c = a->ctx;
-	struct nta_stats st;
-	void *big;
-
-	(void)live;
-	(void)sizes;
-	(void)n;
-	if (nta_stats_get(c->arena, &st) != 0)
-		return;
-	/* Freed buffers in a cache are still taken from the arena. */
-	m->reserved = (int64_t)(st.bytes_used + st.bytes_cached);
-	m->in_use = (int64_t)st.bytes_used;
-	m->metadata = (int64_t)st.metadata_bytes;
-	m->total = (int64_t)st.bytes_total;
-	/* Free space as the trees see it: caches returned first. */
-	nta_cache_flush(c->arena);
-	if (nta_stats_get(c->arena, &st) != 0)
-		return;
-	m->free_bytes = (int64_t)st.bytes_free;
-	m->largest_free = (int64_t)st.largest_free;
-	m->extents = (int64_t)st.free_extents;
-	m->largest_ok = 0;
-	if (st.largest_free > 0) {
-		big = nta_alloc(c->arena, st.largest_free);
-		if (big != NULL) {
-			m->largest_ok = 1;
-			nta_free(c->arena, big);
-			nta_cache_flush(c->arena);
-		}
-	}
-}
-
-static void
-nta_b_fini(struct bench_alloc *a)
-{
-	struct nta_ctx *c = a->ctx;
-
-	if (c == NULL)
-		return;
-	nta_arena_destroy(c->arena);
-	free(c);
-	a->ctx = NULL;
-}
-
-static const struct bench_alloc_ops nta_ops = {
-	.init = nta_init_cached, .alloc = nta_b_alloc, .free = nta_b_free, .mem = nta_b_mem,
-	.fini = nta_b_fini,
-};
-
-static const struct bench_alloc_ops nta_nocache_ops = {
-	.init = nta_init_nocache, .alloc = nta_b_alloc, .free = nta_b_free, .mem = nta_b_mem,
-	.fini = nta_b_fini,
-};
-
-/* ---- power-of-two buddy --------------------------------------------- */
+/*
+ * Here, not in bench_buddy.c: called through the ops table like every
+ * other allocator, not inlined into buddy_alloc's own file.
+ */
 
 static int
 pow2_init(struct bench_alloc *a, const struct bench_params *p)
@@ -546,271 +395,16 @@ static const struct bench_alloc_ops pow2_ops = {
 	.fini = pow2_fini,
 };
 
-/* ---- rte_malloc ----------------------------------------------------- */
-
-#ifdef BENCH_HAVE_DPDK
-static int dpdk_state; /* 0: not tried, 1: up, -1: failed */
-static char dpdk_why[160];
-static const char *dpdk_mem = "none";
-
-#define RTE_EXT_HEAP "nta_bench_heap"
-
-struct rte_ctx {
-	int socket;
-	bool external;
-	void *mem;
-	size_t len;
-};
-
-static bool
-hugepages_available(size_t need)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[256];
-	unsigned long free_pages = 0, kb = 0;
-
-	if (f == NULL)
-		return false;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		sscanf(line, "HugePages_Free: %lu", &free_pages);
-		sscanf(line, "Hugepagesize: %lu kB", &kb);
-	}
-	fclose(f);
-	return (size_t)free_pages * kb * 1024 >= need;
-}
-
-int
-bench_dpdk_init(const char *prog, char *why, size_t whylen)
-{
-	char *args[16];
-	int n = 0;
-
-	if (dpdk_state != 0)
-		goto out;
-	args[n++] = (char *)(uintptr_t)prog;
-	args[n++] = (char *)(uintptr_t)"--in-memory";
-	args[n++] = (char *)(uintptr_t)"--no-pci";
-	args[n++] = (char *)(uintptr_t)"--no-telemetry";
-	args[n++] = (char *)(uintptr_t)"-l";
-	args[n++] = (char *)(uintptr_t)"0";
-	args[n++] = (char *)(uintptr_t)"-m";
-	args[n++] = (char *)(uintptr_t)"512";
-	args[n++] = (char *)(uintptr_t)"--log-level=error";
-	/* 512 MB of hugepages plus a margin, or anonymous memory instead. */
-	if (hugepages_available(600u << 20)) {
-		dpdk_mem = "2 MB hugepages (-m 512)";
-	} else {
-		args[n++] = (char *)(uintptr_t)"--no-huge";
-		dpdk_mem = "anonymous memory, --no-huge (no free hugepages)";
-	}
-	args[n] = NULL;
-	if (rte_eal_init(n, args) < 0) {
-		snprintf(dpdk_why, sizeof(dpdk_why), "rte_eal_init: %s",
-				rte_strerror(rte_errno));
-		dpdk_mem = "none";
-		dpdk_state = -1;
-	} else {
-		dpdk_state = 1;
-	}
-out:
-	if (dpdk_state < 0 && why != NULL)
-		snprintf(why, whylen, "%s", dpdk_why);
-	return dpdk_state > 0 ? 0 : -1;
-}
-
-const char *
-bench_dpdk_memory(void)
-{
-	return dpdk_mem;
-}
-
-void
-bench_dpdk_fini(void)
-{
-	if (dpdk_state > 0)
-		rte_eal_cleanup();
-	dpdk_state = -1;
-	snprintf(dpdk_why, sizeof(dpdk_why), "EAL already cleaned up");
-}
-
-static int
-rte_b_init(struct bench_alloc *a, const struct bench_params *p)
-{
-	struct rte_ctx *c;
-	size_t pg = 4096;
-
-	if (dpdk_state <= 0) {
-		snprintf(a->why, sizeof(a->why), "%s", dpdk_state == 0 ?
-				"EAL not initialised" : dpdk_why);
-		return -1;
-	}
-	c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		return -1;
-	if (p->fixed) {
-		/*
-		 * A fixed arena: an external malloc heap of exactly capacity
-		 * bytes of our own memory, so rte_malloc works in the same
-		 * space as the others.
-		 */
-		c->len = (p->capacity + pg - 1) / pg * pg;
-		c->mem = mmap(NULL, c->len, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-		if (c->mem == MAP_FAILED) {
-			snprintf(a->why, sizeof(a->why), "mmap: %s", strerror(errno));
-			free(c);
-			return -1;
-		}
-		if (rte_malloc_heap_create(RTE_EXT_HEAP) != 0 ||
-				rte_malloc_heap_memory_add(RTE_EXT_HEAP, c->mem, c->len, NULL,
-					(unsigned int)(c->len / pg), pg) != 0) {
-			snprintf(a->why, sizeof(a->why), "external heap: %s",
-					rte_strerror(rte_errno));
-			rte_malloc_heap_destroy(RTE_EXT_HEAP);
-			munmap(c->mem, c->len);
-			free(c);
-			return -1;
-		}
-		c->socket = rte_malloc_heap_get_socket(RTE_EXT_HEAP);
-		c->external = true;
-	} else {
-		struct rte_malloc_socket_stats st;
-
-		c->socket = (int)rte_socket_id();
-		if (c->socket < 0)
-			c->socket = 0;
-		if (rte_malloc_get_socket_stats(c->socket, &st) == 0)
-			a->base_reserved = (int64_t)st.heap_allocsz_bytes;
-	}
-	a->ctx = c;
-	return 0;
-}
-
-static void *
-rte_b_alloc(void *ctx, size_t size)
-{
-	return rte_malloc_socket(NULL, size, 0, ((struct rte_ctx *)ctx)->socket);
-}
-
-static void
-rte_b_free(void *ctx, void *ptr)
-{
-	(void)ctx;
-	rte_free(ptr);
-}
-
-static void
-rte_b_mem(struct bench_alloc *a, void *const *live, const uint32_t *sizes, size_t n,
-		struct bench_mem *m)
-{
-	struct rte_ctx *c = a->ctx;
-	struct rte_malloc_socket_stats st;
-
-	(void)live;
-	(void)sizes;
-	(void)n;
-	if (rte_malloc_get_socket_stats(c->socket, &st) != 0)
-		return;
-	/* Element headers and trailers are in band: part of reserved. */
-	m->reserved = (int64_t)st.heap_allocsz_bytes - (c->external ? 0 : a->base_reserved);
-	m->free_bytes = (int64_t)st.heap_freesz_bytes;
-	m->largest_free = (int64_t)st.greatest_free_size;
-	m->extents = st.free_count;
-	if (c->external)
-		m->total = (int64_t)st.heap_totalsz_bytes;
-}
-
-static void
-rte_b_fini(struct bench_alloc *a)
-{
-	struct rte_ctx *c = a->ctx;
-
-	if (c == NULL)
-		return;
-	if (c->external) {
-		rte_malloc_heap_memory_remove(RTE_EXT_HEAP, c->mem, c->len);
-		rte_malloc_heap_destroy(RTE_EXT_HEAP);
-		munmap(c->mem, c->len);
-	}
-	free(c);
-	a->ctx = NULL;
-}
-#else
-int
-bench_dpdk_init(const char *prog, char *why, size_t whylen)
-{
-	(void)prog;
-	snprintf(why, whylen, "built without DPDK");
-	return -1;
-}
-
-const char *
-bench_dpdk_memory(void)
-{
-	return "none";
-}
-
-void
-bench_dpdk_fini(void)
-{
-}
-
-static int
-rte_b_init(struct bench_alloc *a, const struct bench_params *p)
-{
-	(void)p;
-	snprintf(a->why, sizeof(a->why), "built without DPDK (libdpdk not found)");
-	return -1;
-}
-
-static void *
-rte_b_alloc(void *ctx, size_t size)
-{
-	(void)ctx;
-	(void)size;
-	return NULL;
-}
-
-static void
-rte_b_free(void *ctx, void *ptr)
-{
-	(void)ctx;
-	(void)ptr;
-}
-
-static void
-rte_b_mem(struct bench_alloc *a, void *const *live, const uint32_t *sizes, size_t n,
-		struct bench_mem *m)
-{
-	(void)a;
-	(void)live;
-	(void)sizes;
-	(void)n;
-	(void)m;
-}
-
-static void
-rte_b_fini(struct bench_alloc *a)
-{
-	(void)a;
-}
-#endif
-
-static const struct bench_alloc_ops rte_ops = {
-	.init = rte_b_init, .alloc = rte_b_alloc, .free = rte_b_free, .mem = rte_b_mem,
-	.fini = rte_b_fini,
-};
-
 void
 bench_allocs_setup(struct bench_alloc a[BA_COUNT], bool hugetlbfs)
 {
 	memset(a, 0, sizeof(*a) * BA_COUNT);
-	bench_hugetlbfs = hugetlbfs;
-	a[BA_NTA] = (struct bench_alloc){ .name = "NTA", .ops = &nta_ops,
+	bench_nta_set_hugetlbfs(hugetlbfs);
+	a[BA_NTA] = (struct bench_alloc){ .name = "NTA", .ops = &bench_nta_ops,
 		.mem_note = "nta_stats: bytes_used + bytes_cached (freed buffers in the "
 			"per-thread cache are still taken)" };
 	a[BA_NTA_NOCACHE] = (struct bench_alloc){ .name = "NTA no-cache",
-		.ops = &nta_nocache_ops,
+		.ops = &bench_nta_nocache_ops,
 		.mem_note = "nta_stats: bytes_used + bytes_cached (tree path, no cache)" };
 	a[BA_GLIBC] = (struct bench_alloc){ .name = "glibc malloc", .ops = &glibc_ops,
 		.mem_note = "mallinfo2().uordblks delta (chunk headers included)" };
@@ -819,10 +413,22 @@ bench_allocs_setup(struct bench_alloc a[BA_COUNT], bool hugetlbfs)
 			"stats.metadata delta)" };
 	a[BA_MIMALLOC] = (struct bench_alloc){ .name = "mimalloc", .ops = &mi_ops,
 		.mem_note = "sum of mi_usable_size() over live buffers (size classes)" };
-	a[BA_RTE] = (struct bench_alloc){ .name = "rte_malloc", .ops = &rte_ops,
+	a[BA_RTE] = (struct bench_alloc){ .name = "rte_malloc", .ops = &bench_rte_ops,
 		.mem_note = "rte_malloc_get_socket_stats: heap_allocsz_bytes delta "
 			"(measured; 128 B element header/trailer and 64 B rounding in band)" };
 	a[BA_POW2] = (struct bench_alloc){ .name = "pow2 buddy", .ops = &pow2_ops,
 		.mem_note = "sum of power-of-two blocks (exact; metadata = 1 B per 64 B "
 			"granule)" };
+}
+
+int
+bench_alloc_init(struct bench_alloc *a, const struct bench_params *p, char *why, size_t whylen)
+{
+	a->why[0] = '\0';
+	a->base_reserved = a->base_metadata = -1;
+	if (a->ops->init(a, p) != 0) {
+		snprintf(why, whylen, "%s", a->why);
+		return -1;
+	}
+	return 0;
 }

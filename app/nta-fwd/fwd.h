@@ -189,8 +189,8 @@ int fwd_parse_args(struct fwd *f, int argc, char **argv);
 
 /* fwd_pool.c */
 int fwd_pool_create(struct fwd *f);
-int fwd_extra_region_create(struct fwd *f, struct fwd_region *r, uint32_t id, uint32_t flags,
-		size_t size, int writable);
+int fwd_extra_region_create(struct fwd_region *r, uint32_t id, uint32_t flags, size_t size,
+		int writable);
 void fwd_pool_destroy(struct fwd *f);
 
 /* fwd_session.c */

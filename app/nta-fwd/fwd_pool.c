@@ -28,15 +28,19 @@
 #include "rte_mempool_nta.h"
 #include "fwd.h"
 
-#define HUGE_2M (2u * 1024 * 1024)
-
 /*
- * Lend region r to consumers: a read-only fd, then no file name any more, so
- * that no hugepage file survives us, even after SIGKILL.
+ * Lend the arena's region described by info to consumers as r, a receive
+ * region: a read-only fd, then no file name any more, so that no hugepage
+ * file survives us, even after SIGKILL.
  */
 static int
-region_export(struct fwd_region *r, const struct nta_region_info *info)
+region_lend(struct fwd_region *r, const struct nta_region_info *info)
 {
+	r->id = info->id;
+	r->base = info->base;
+	r->size = info->size;
+	r->iova = info->iova;
+	r->flags = NTA_SHARE_REGION_RX;
 	if (info->path[0] != '\0')
 		r->ro_fd = open(info->path, O_RDONLY | O_CLOEXEC);
 	else
@@ -56,7 +60,7 @@ static int
 pool_create_driver(struct fwd *f)
 {
 	struct nta_arena_config cfg;
-	uint32_t i, n;
+	uint32_t i, n, per_region;
 	size_t stride;
 
 	/* As many 2 MB regions as the pool needs, and no more: the arena must
@@ -67,8 +71,9 @@ pool_create_driver(struct fwd *f)
 	stride = rte_nta_pktmbuf_stride(0, RTE_MBUF_DEFAULT_BUF_SIZE, !f->whole_pool);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.name = "fwd";        /* files: <hugetlbfs>/nta-fwd-<pid>-<region> */
-	cfg.region_size = HUGE_2M;
-	cfg.initial_regions = (uint32_t)((f->nb_mbufs + HUGE_2M / stride - 1) / (HUGE_2M / stride));
+	cfg.region_size = FWD_HUGEPAGE_SIZE;
+	per_region = (uint32_t)(FWD_HUGEPAGE_SIZE / stride);
+	cfg.initial_regions = (f->nb_mbufs + per_region - 1) / per_region;
 	cfg.max_regions = cfg.initial_regions;
 	if (f->whole_pool)
 		f->pool = rte_nta_pktmbuf_pool_create("nta_fwd_pool", f->nb_mbufs,
@@ -97,12 +102,7 @@ pool_create_driver(struct fwd *f)
 
 		if (nta_region_info(f->arena, i, &info) != 0)
 			return -EINVAL;
-		r->id = info.id;
-		r->base = info.base;
-		r->size = info.size;
-		r->iova = info.iova;
-		r->flags = NTA_SHARE_REGION_RX;
-		if (region_export(r, &info) != 0)
+		if (region_lend(r, &info) != 0)
 			return -EIO;
 	}
 	f->n_regions = n;
@@ -111,40 +111,47 @@ pool_create_driver(struct fwd *f)
 }
 /* >8 End of the pool from the nta mempool driver. */
 
-/* The same pool built here: ring_mp_mc ops on the arena's regions. */
+/*
+ * The arena of the ring pool: as many hugepage regions as nb_mbufs objects of
+ * elt bytes take, on hugetlbfs, without per-thread caches.
+ */
 static int
-pool_create_ring(struct fwd *f)
+ring_arena_create(struct fwd *f, uint32_t elt)
 {
-	struct rte_pktmbuf_pool_private priv;
 	struct rte_mempool_objsz objsz;
 	struct nta_arena_config cfg;
-	uint32_t elt, per_region, i;
-	size_t region_size = HUGE_2M;
+	uint32_t per_region;
 
-	elt = sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE;
 	rte_mempool_calc_obj_size(elt, 0, &objsz);
-	per_region = (uint32_t)(region_size / objsz.total_size);
+	per_region = (uint32_t)(FWD_HUGEPAGE_SIZE / objsz.total_size);
 	f->n_regions = (f->nb_mbufs + per_region - 1) / per_region;
 	if (f->n_regions > FWD_MAX_REGIONS) {
 		fprintf(stderr, "nta-fwd: --nb-mbufs %u needs %u regions, at most %u\n",
 				f->nb_mbufs, f->n_regions, FWD_MAX_REGIONS);
 		return -EINVAL;
 	}
-
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.name = "fwd";
 	cfg.backing = NTA_BACKING_HUGETLBFS;
-	cfg.region_size = region_size;
+	cfg.region_size = FWD_HUGEPAGE_SIZE;
 	cfg.initial_regions = f->n_regions;
 	cfg.max_regions = f->n_regions;
 	cfg.flags = NTA_ARENA_F_NO_CACHE;
 	f->arena = nta_arena_create(&cfg);
 	if (f->arena == NULL) {
-		fprintf(stderr, "nta-fwd: cannot create the hugetlbfs arena (%u regions of 2 MB): %s"
-				" (reserve hugepages: echo 1024 > /proc/sys/vm/nr_hugepages)\n",
+		fprintf(stderr, "nta-fwd: cannot create the hugetlbfs arena (%u regions of 2 MB): "
+				"%s (reserve hugepages: echo 1024 > /proc/sys/vm/nr_hugepages)\n",
 				f->n_regions, nta_strerror(nta_errno));
 		return -ENOMEM;
 	}
+	return 0;
+}
+
+/* An empty pktmbuf pool of elt-byte objects with the ring_mp_mc ops. */
+static int
+ring_mempool_create(struct fwd *f, uint32_t elt)
+{
+	struct rte_pktmbuf_pool_private priv;
 
 	f->pool = rte_mempool_create_empty("nta_fwd_pool", f->nb_mbufs, elt, FWD_POOL_CACHE,
 			sizeof(priv), (int)rte_socket_id(), 0);
@@ -160,41 +167,65 @@ pool_create_ring(struct fwd *f)
 	priv.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE;
 	priv.mbuf_priv_size = 0;
 	rte_pktmbuf_pool_init(f->pool, &priv);
+	return 0;
+}
 
+/* Region i: taken whole from the arena, lent to consumers, filled with mbufs. */
+static int
+ring_region_populate(struct fwd *f, uint32_t i)
+{
+	struct fwd_region *r = &f->region[i];
+	struct nta_region_info info;
+	void *whole;
+	int ret;
+
+	if (nta_region_info(f->arena, i, &info) != 0) {
+		fprintf(stderr, "nta-fwd: region %u: %s\n", i, nta_strerror(nta_errno));
+		return -EINVAL;
+	}
+	/* The whole region is one buffer of the arena: the mbufs. */
+	whole = nta_alloc(f->arena, info.size);
+	if (whole == NULL || whole != info.base) {
+		fprintf(stderr, "nta-fwd: region %u: cannot take it whole: %s\n", i,
+				nta_strerror(nta_errno));
+		return -ENOMEM;
+	}
+	if (region_lend(r, &info) != 0)
+		return -EIO;
+	ret = rte_mempool_populate_virt(f->pool, r->base, r->size, FWD_HUGEPAGE_SIZE, NULL,
+			NULL);
+	if (ret < 0) {
+		fprintf(stderr, "nta-fwd: rte_mempool_populate_virt region %u: %s\n", i,
+				rte_strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+/* The same pool built here: ring_mp_mc ops on the arena's regions. */
+static int
+pool_create_ring(struct fwd *f)
+{
+	uint32_t elt = sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE;
+	uint32_t i;
+	int ret;
+
+	ret = ring_arena_create(f, elt);
+	if (ret != 0)
+		return ret;
+	ret = ring_mempool_create(f, elt);
+	if (ret != 0)
+		return ret;
 	/* Every region as DPDK external memory, DMA-mapped when IOVA-contiguous. */
-	if (rte_nta_arena_dma_register(f->arena, HUGE_2M) != 0) {
+	if (rte_nta_arena_dma_register(f->arena, FWD_HUGEPAGE_SIZE) != 0) {
 		fprintf(stderr, "nta-fwd: cannot register the arena's regions with DPDK: %s\n",
 				rte_strerror(rte_errno));
 		return -rte_errno;
 	}
 	for (i = 0; i < f->n_regions; i++) {
-		struct fwd_region *r = &f->region[i];
-		struct nta_region_info info;
-		int ret;
-
-		if (nta_region_info(f->arena, i, &info) != 0) {
-			fprintf(stderr, "nta-fwd: region %u: %s\n", i, nta_strerror(nta_errno));
-			return -EINVAL;
-		}
-		/* The whole region is one buffer of the arena: the mbufs. */
-		r->base = nta_alloc(f->arena, info.size);
-		if (r->base == NULL || r->base != info.base) {
-			fprintf(stderr, "nta-fwd: region %u: cannot take it whole: %s\n", i,
-					nta_strerror(nta_errno));
-			return -ENOMEM;
-		}
-		r->id = info.id;
-		r->size = info.size;
-		r->iova = info.iova;
-		r->flags = NTA_SHARE_REGION_RX;
-		if (region_export(r, &info) != 0)
-			return -EIO;
-		ret = rte_mempool_populate_virt(f->pool, r->base, r->size, HUGE_2M, NULL, NULL);
-		if (ret < 0) {
-			fprintf(stderr, "nta-fwd: rte_mempool_populate_virt region %u: %s\n", i,
-					rte_strerror(-ret));
+		ret = ring_region_populate(f, i);
+		if (ret != 0)
 			return ret;
-		}
 		if (f->pool->populated_size >= f->pool->size)
 			break;
 	}
@@ -244,8 +275,8 @@ fail:
 }
 
 int
-fwd_extra_region_create(struct fwd *f __rte_unused, struct fwd_region *r, uint32_t id,
-		uint32_t flags, size_t size, int writable)
+fwd_extra_region_create(struct fwd_region *r, uint32_t id, uint32_t flags, size_t size,
+		int writable)
 {
 	const char *name = flags & NTA_SHARE_REGION_TX ? "nta-tx" : "nta-copy";
 	size_t pg;
@@ -269,7 +300,7 @@ fwd_extra_region_create(struct fwd *f __rte_unused, struct fwd_region *r, uint32
 	 * Ordinary pages (no hugepage free) are not IOVA-contiguous when IOVA
 	 * is physical: r->iova is then RTE_BAD_IOVA, never base + offset.
 	 */
-	pg = huge ? HUGE_2M : (size_t)sysconf(_SC_PAGESIZE);
+	pg = huge ? FWD_HUGEPAGE_SIZE : (size_t)sysconf(_SC_PAGESIZE);
 	r->registered = rte_nta_extmem_register(p, size, pg, &r->iova) == 0;
 	if (!r->registered) {
 		fprintf(stderr, "nta-fwd: warning: region %#x not registered with DPDK: %s\n",

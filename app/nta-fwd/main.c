@@ -190,11 +190,11 @@ memory_create(struct fwd *f)
 {
 	if (fwd_pool_create(f) != 0)
 		return -1;
-	if (fwd_extra_region_create(f, &f->tx_region, FWD_TX_REGION_ID, NTA_SHARE_REGION_TX,
+	if (fwd_extra_region_create(&f->tx_region, FWD_TX_REGION_ID, NTA_SHARE_REGION_TX,
 			FWD_TX_REGION_SIZE, 1) != 0)
 		return -1;
 	if (f->copy_mode &&
-			fwd_extra_region_create(f, &f->copy_region, FWD_COPY_REGION_ID,
+			fwd_extra_region_create(&f->copy_region, FWD_COPY_REGION_ID,
 				NTA_SHARE_REGION_COPY,
 				RTE_ALIGN_CEIL((size_t)f->max_inflight * FWD_COPY_SLOT,
 					FWD_HUGEPAGE_SIZE), 0) != 0)
