@@ -115,6 +115,7 @@ mpn_mp_alloc(struct rte_mempool *mp)
 	if (p == NULL)
 		return -ENOMEM;
 	p->mp = mp;
+	mpn_proc_pool_init(p);
 	mpn_geometry(mp, p);
 	n_lc = mpn_stack_init(p, cfg != NULL ? cfg->lcore_cache : 0);
 	if (n_lc < 0) {
@@ -142,8 +143,16 @@ mpn_mp_free(struct rte_mempool *mp)
 
 	if (p == NULL)
 		return;
-	mpn_tel_remove(p);
 	mp->pool_data = NULL;
+	if (p->owner != mpn_proc_self) {
+		/* The arenas are the creator's: only the shared parts can go. */
+		MPN_LOG(WARNING, "pool %s freed by a process that did not create it: "
+			"its arena stays allocated in the creator", mp->name);
+		mpn_stack_fini(p);
+		rte_free(p);
+		return;
+	}
+	mpn_tel_remove(p);
 	mpn_pool_destroy(p);
 }
 
@@ -322,8 +331,8 @@ rte_nta_mempool_arena(const struct rte_mempool *mp)
 	struct mpn_pool *p = mpn_pool(mp);
 
 	if (p == NULL) {
-		rte_errno = EINVAL;
+		rte_errno = mp != NULL ? mpn_proc_why_not(mp) : EINVAL;
 		return NULL;
 	}
-	return p->data_arena != NULL ? p->data_arena : p->arena;
+	return mpn_proc_arena(p);
 }
