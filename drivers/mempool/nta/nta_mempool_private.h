@@ -11,9 +11,11 @@
  * library's nta_ names and the public rte_nta_ ones.
  *
  * Who calls whom (no cycle): rte_mempool_nta.c (ops) -> nta_mp_stack.c,
- * nta_mp_telemetry.c, nta_mp_dma.c; nta_mp_pool.c -> rte_mempool_nta.c,
- * nta_mp_dma.c; nta_mp_exact.c -> nta_mp_dma.c; nta_mp_telemetry.c ->
- * nta_mp_stack.c; nta_mp_map.c -> nta_mp_telemetry.c; everyone -> nta_mp_log.c.
+ * nta_mp_telemetry.c, nta_mp_dma.c, nta_mp_proc.c; nta_mp_pool.c ->
+ * rte_mempool_nta.c, nta_mp_dma.c; nta_mp_exact.c -> nta_mp_dma.c,
+ * nta_mp_proc.c; nta_mp_stack.c -> nta_mp_proc.c; nta_mp_telemetry.c ->
+ * nta_mp_stack.c; nta_mp_map.c -> nta_mp_telemetry.c; everyone ->
+ * nta_mp_log.c. mpn_pool() is inline here, for all of them.
  *
  * Free objects are tracked outside the arena (the arena only places them and
  * keeps them allocated for the pool's lifetime):
@@ -33,11 +35,23 @@
  * or the stealer sees 'busy' and waits. When membarrier() is unavailable,
  * both sides use an ordinary full fence instead.
  *
+ * Several processes (DPDK multi-process, nta_mp_proc.c): struct mpn_pool and
+ * the stacks are in DPDK memory, at one address in every process. Only the
+ * threads of the process that created the pool (p->owner) use its lcore
+ * stacks; any other process works on the shared stack alone, so lcore ids
+ * may overlap between processes. Such a process may still steal from the
+ * creator's lcore stacks: its membarrier() must reach the creator's threads,
+ * so it uses MEMBARRIER_CMD_GLOBAL_EXPEDITED (every process that loads the
+ * driver registers for it) or, failing that, MEMBARRIER_CMD_GLOBAL, and
+ * steals nothing when neither works. Arena pointers (arena, data_arena) are
+ * valid in the creator only; other processes use views (mpn_proc_arena()).
+ *
  * Lock order: steal_lock -> an lcore stack's lock -> the shared stack's lock.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/queue.h>
 
 #include <rte_common.h>
@@ -81,11 +95,22 @@ struct mpn_shared {
 	void **objs;
 } __rte_cache_aligned;
 
-/* Private data of one pool (mp->pool_data). */
+/* Value of mpn_pool.magic. */
+#define MPN_POOL_MAGIC 0x4e54414d50504f4full /* "NTAMPPOO" */
+
+/*
+ * Private data of one pool (mp->pool_data), in DPDK memory: every process
+ * sees it at the same address.
+ */
 struct mpn_pool {
 	struct mpn_lc *lc[RTE_MAX_LCORE];  /* NULL for lcores without a stack */
+	uint64_t owner;                    /* mpn_proc_self of the creator */
 	uint32_t lc_cap;                   /* objects an lcore stack may hold */
 	bool asym;                         /* membarrier() handshake available */
+	bool xbar;                         /* creator registered GLOBAL_EXPEDITED */
+	uint64_t magic;                    /* MPN_POOL_MAGIC */
+	uint64_t serial;                   /* unique among pools, for attachments */
+	int32_t ops_index;                 /* index of ops 'nta' in the creator */
 	struct mpn_shared sh;
 	rte_spinlock_t steal_lock __rte_cache_aligned;
 	struct rte_mempool *mp;
@@ -104,7 +129,7 @@ struct mpn_pool {
 	size_t region_size;     /* bytes of a region of an external arena */
 	uint64_t foreign;       /* objects refused by the debug check */
 	struct mpn_lc *lc_mem;  /* allocation that holds the lcore stacks */
-	TAILQ_ENTRY(mpn_pool) next;
+	TAILQ_ENTRY(mpn_pool) next;     /* telemetry list of the creator */
 };
 
 /* Bytes one object of mp takes (header, element, trailer). */
@@ -132,10 +157,22 @@ mpn_stride(size_t total, size_t align)
 	return RTE_ALIGN_CEIL(RTE_ALIGN_CEIL(total, (size_t)NTA_UNIT), align);
 }
 
-/* ---- rte_mempool_nta.c: the ops. */
+/*
+ * The pool's private data, or NULL when mp is not an allocated 'nta' pool.
+ * Inline, so that every file can ask without calling into the ops' file.
+ */
+static inline struct mpn_pool *
+mpn_pool(const struct rte_mempool *mp)
+{
+	const struct rte_mempool_ops *ops;
 
-/* The pool's private data, or NULL when mp is not an allocated 'nta' pool. */
-struct mpn_pool *mpn_pool(const struct rte_mempool *mp);
+	if (mp == NULL || mp->pool_data == NULL)
+		return NULL;
+	ops = rte_mempool_get_ops(mp->ops_index);
+	if (ops == NULL || strcmp(ops->name, RTE_NTA_MEMPOOL_OPS_NAME) != 0)
+		return NULL;
+	return mp->pool_data;
+}
 
 /* ---- nta_mp_stack.c: the lcore stacks and the shared stack. */
 
@@ -151,6 +188,37 @@ unsigned int mpn_stack_count(const struct rte_mempool *mp);
 int mpn_stack_init(struct mpn_pool *p, uint32_t lc_cap);
 /* Free what mpn_stack_init() allocated; safe after a failed init. */
 void mpn_stack_fini(struct mpn_pool *p);
+
+/* ---- nta_mp_proc.c: pools seen from several processes. */
+
+/* Non-zero identity of this process, random (set by a constructor). */
+extern uint64_t mpn_proc_self __attribute__((visibility("hidden")));
+
+/* Mark p (p->mp set, at alloc) as created by this process. */
+void mpn_proc_pool_init(struct mpn_pool *p);
+/*
+ * In a process that did not create p (p->owner != mpn_proc_self): check
+ * once that p is an 'nta' pool whose ops index names 'nta' here too and,
+ * when map, that the memory of its objects is mapped here (mapped from the
+ * creator's region fds at first use). 0, or a negative errno value
+ * (-EPROTO: not an 'nta' pool or ops mismatch; others from attaching), the
+ * reason logged once.
+ */
+int mpn_proc_enter(const struct mpn_pool *p, bool map);
+/*
+ * The arena of p valid in this process: the creator's own, or a view of it
+ * here (attached, and brought up to the creator's regions, at each call).
+ * NULL with rte_errno set, the reason logged.
+ */
+struct nta_arena *mpn_proc_arena(struct mpn_pool *p);
+/* True when a is a view made by mpn_proc_arena() in this process. */
+bool mpn_proc_is_view(const struct nta_arena *a);
+/*
+ * Why mp, whose ops index does not name 'nta' here, is refused: EPROTO
+ * (logged) when its pool_data is an 'nta' pool (ops registered in another
+ * order than in its creator), EINVAL otherwise.
+ */
+int mpn_proc_why_not(const struct rte_mempool *mp);
 
 /* ---- nta_mp_telemetry.c: the pools listed by /nta/pools. */
 

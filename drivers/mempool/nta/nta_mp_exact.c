@@ -48,7 +48,16 @@ rte_nta_mbuf_to_desc(const struct nta_arena *arena, const struct rte_mbuf *m,
 
 /* ---- Exact-size mbufs. */
 
+/*
+ * In DPDK memory, but usable only in the process that created it (owner):
+ * the arena's metadata is private to that process, and so are the address
+ * of the free callback each buffer carries (DPDK calls shinfo->free_cb in
+ * whichever process frees the last reference: a shared object is mapped at
+ * another address in every process). Other processes are refused with
+ * ENOTSUP rather than crash.
+ */
 struct rte_nta_exact {
+	uint64_t owner;                 /* mpn_proc_self of the creator */
 	struct nta_arena *arena;
 	struct rte_mempool *hdr_pool;   /* mbuf headers, no data room */
 	struct rte_mempool *sh_pool;    /* struct mpn_ext */
@@ -59,6 +68,22 @@ struct mpn_ext {
 	struct rte_mbuf_ext_shared_info shinfo;
 	struct rte_nta_exact *ex;
 };
+
+/* Whether ex may be used here; if not, rte_errno = ENOTSUP and one line logged. */
+static bool
+mpn_exact_here(const struct rte_nta_exact *ex, const char *what)
+{
+	static bool logged;
+
+	if (likely(ex->owner == mpn_proc_self))
+		return true;
+	if (!__atomic_exchange_n(&logged, true, __ATOMIC_RELAXED))
+		MPN_LOG(ERR, "%s: exact-size mbufs work only in the process that created them "
+			"with rte_nta_exact_create() (the arena's metadata and the buffers' free "
+			"callback are that process's): refused (ENOTSUP)", what);
+	rte_errno = ENOTSUP;
+	return false;
+}
 
 static void
 mpn_ext_free_cb(void *addr, void *opaque)
@@ -85,11 +110,20 @@ rte_nta_exact_create(const char *name, struct nta_arena *arena, unsigned int n,
 		rte_errno = EINVAL;
 		return NULL;
 	}
+	if (mpn_proc_is_view(arena)) {
+		MPN_LOG(ERR, "exact %s: the arena is a view of another process's arena "
+			"(rte_nta_mempool_arena() in a secondary): nothing can be allocated "
+			"from it here (ENOTSUP); create exact-size mbufs in the process that "
+			"owns the arena", name);
+		rte_errno = ENOTSUP;
+		return NULL;
+	}
 	ex = rte_zmalloc_socket("nta_exact", sizeof(*ex), 0, socket_id);
 	if (ex == NULL) {
 		rte_errno = ENOMEM;
 		return NULL;
 	}
+	ex->owner = mpn_proc_self;
 	ex->arena = arena;
 	snprintf(pname, sizeof(pname), "%s_hd", name);
 	ex->hdr_pool = rte_pktmbuf_pool_create(pname, n, cache_size, 0, 0, socket_id);
@@ -114,6 +148,8 @@ rte_nta_exact_free(struct rte_nta_exact *ex)
 {
 	if (ex == NULL)
 		return 0;
+	if (!mpn_exact_here(ex, "rte_nta_exact_free"))
+		return -1;
 	if (rte_mempool_full(ex->hdr_pool) == 0 || rte_mempool_full(ex->sh_pool) == 0) {
 		rte_errno = EBUSY;
 		return -1;
@@ -131,6 +167,8 @@ rte_nta_exact_arena(const struct rte_nta_exact *ex)
 		rte_errno = EINVAL;
 		return NULL;
 	}
+	if (!mpn_exact_here(ex, "rte_nta_exact_arena"))
+		return NULL;
 	return ex->arena;
 }
 
@@ -148,6 +186,8 @@ rte_nta_pktmbuf_alloc_exact(struct rte_nta_exact *ex, uint32_t size, uint16_t he
 		rte_errno = EINVAL;
 		return NULL;
 	}
+	if (!mpn_exact_here(ex, "rte_nta_pktmbuf_alloc_exact"))
+		return NULL;
 	m = rte_pktmbuf_alloc(ex->hdr_pool);
 	if (m == NULL) {
 		rte_errno = ENOBUFS;

@@ -27,6 +27,8 @@
 
 /* membarrier(PRIVATE_EXPEDITED) registered for this process. */
 static bool mpn_membarrier_ok;
+/* membarrier(GLOBAL_EXPEDITED) registered: other processes' barriers reach us. */
+static bool mpn_membarrier_global_ok;
 
 /* Copy object pointers: inline, a single one without any call. */
 static __rte_noinline void
@@ -73,14 +75,26 @@ mpn_lcore(void)
 
 /* ---- Asymmetric handshake between an lcore stack's owner and a stealer. */
 
-static inline void
+/*
+ * The stealer's barrier. In the pool's creator, a private expedited
+ * membarrier() reaches every owner. Elsewhere the owners are threads of
+ * another process: a global one is needed (expedited when the creator
+ * registered for it). false when no barrier reaches the owners: steal
+ * nothing.
+ */
+static inline bool
 mpn_heavy_barrier(const struct mpn_pool *p)
 {
-	if (p->asym) {
+	if (p->asym && p->owner == mpn_proc_self) {
 		if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
-			return;
+			return true;
+	} else if (p->asym) {
+		if (p->xbar && syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) == 0)
+			return true;
+		return syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0;
 	}
 	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return true;
 }
 
 /*
@@ -118,6 +132,8 @@ mpn_check_objs(struct mpn_pool *p, void * const *obj_table, unsigned int n)
 {
 	unsigned int i;
 
+	if (p->owner != mpn_proc_self)
+		return 0;       /* the arena is the creator's: nothing to check with */
 	for (i = 0; i < n; i++) {
 		const char *hdr = (const char *)obj_table[i] - p->mp->header_size;
 		int saved = nta_errno;
@@ -172,7 +188,11 @@ mpn_steal(struct mpn_pool *p, unsigned int self)
 			continue;
 		rte_spinlock_lock(&lc->lock);
 		__atomic_store_n(&lc->steal, 1, __ATOMIC_RELAXED);
-		mpn_heavy_barrier(p);
+		if (!mpn_heavy_barrier(p)) {
+			__atomic_store_n(&lc->steal, 0, __ATOMIC_RELEASE);
+			rte_spinlock_unlock(&lc->lock);
+			continue;
+		}
 		while (__atomic_load_n(&lc->busy, __ATOMIC_ACQUIRE) != 0)
 			rte_pause();
 		len = lc->len;
@@ -204,6 +224,11 @@ mpn_shared_enqueue(struct mpn_pool *p, void * const *obj_table, unsigned int n)
 {
 	int ret = 0;
 
+	if (unlikely(p->owner != mpn_proc_self)) {
+		ret = mpn_proc_enter(p, false);
+		if (ret != 0)
+			return ret;
+	}
 	rte_spinlock_lock(&p->sh.lock);
 	if (likely(p->sh.len + n <= p->sh.cap))
 		mpn_sh_push(&p->sh, obj_table, n);
@@ -280,7 +305,9 @@ mpn_stack_enqueue(struct rte_mempool *mp, void * const *obj_table, unsigned int 
 	if (mpn_check_objs(p, obj_table, n) != 0)
 		return -EINVAL;
 #endif
-	if (unlikely(id >= RTE_MAX_LCORE || (lc = p->lc[id]) == NULL))
+	/* Only the creator's threads own lcore stacks. */
+	if (unlikely(p->owner != mpn_proc_self || id >= RTE_MAX_LCORE ||
+			(lc = p->lc[id]) == NULL))
 		return mpn_shared_enqueue(p, obj_table, n);
 
 	mpn_lc_enter(p, lc);
@@ -301,8 +328,14 @@ mpn_stack_enqueue(struct rte_mempool *mp, void * const *obj_table, unsigned int 
 static int
 mpn_shared_dequeue(struct mpn_pool *p, void **obj_table, unsigned int n)
 {
-	int tries;
+	int tries, ret;
 
+	if (unlikely(p->owner != mpn_proc_self)) {
+		/* The objects' memory must be mapped before the caller touches them. */
+		ret = mpn_proc_enter(p, true);
+		if (ret != 0)
+			return ret;
+	}
 	for (tries = 0; tries < 2; tries++) {
 		rte_spinlock_lock(&p->sh.lock);
 		if (p->sh.len >= n) {
@@ -366,7 +399,8 @@ mpn_stack_dequeue(struct rte_mempool *mp, void **obj_table, unsigned int n)
 	struct mpn_lc *lc;
 	uint32_t len;
 
-	if (unlikely(id >= RTE_MAX_LCORE || (lc = p->lc[id]) == NULL))
+	if (unlikely(p->owner != mpn_proc_self || id >= RTE_MAX_LCORE ||
+			(lc = p->lc[id]) == NULL))
 		return mpn_shared_dequeue(p, obj_table, n);
 	mpn_lc_enter(p, lc);
 	if (unlikely(mpn_lc_stolen(lc)))
@@ -388,6 +422,8 @@ mpn_stack_count(const struct rte_mempool *mp)
 	const struct mpn_pool *p = mp->pool_data;
 	unsigned int i, count;
 
+	if (p->owner != mpn_proc_self && mpn_proc_enter(p, false) != 0)
+		return 0;
 	count = __atomic_load_n(&p->sh.len, __ATOMIC_RELAXED);
 	for (i = 0; i < RTE_MAX_LCORE; i++)
 		if (p->lc[i] != NULL)
@@ -402,6 +438,7 @@ mpn_stack_init(struct mpn_pool *p, uint32_t lc_cap)
 	unsigned int i, n_lc = 0, k = 0;
 
 	p->asym = mpn_membarrier_ok;
+	p->xbar = mpn_membarrier_global_ok;
 	p->lc_cap = lc_cap != 0 ? lc_cap : MPN_LC_DEFAULT;
 	if (p->lc_cap < 2)
 		p->lc_cap = 2;
@@ -439,4 +476,7 @@ RTE_INIT(mpn_stack_membarrier_init)
 {
 	if (syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
 		mpn_membarrier_ok = true;
+	/* So that a stealer in another process (a secondary) reaches our owners. */
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0) == 0)
+		mpn_membarrier_global_ok = true;
 }

@@ -116,6 +116,7 @@ mpn_mp_alloc(struct rte_mempool *mp)
 	if (p == NULL)
 		return -ENOMEM;
 	p->mp = mp;
+	mpn_proc_pool_init(p);
 	mpn_geometry(mp, p);
 	n_lc = mpn_stack_init(p, cfg != NULL ? cfg->lcore_cache : 0);
 	if (n_lc < 0) {
@@ -143,8 +144,16 @@ mpn_mp_free(struct rte_mempool *mp)
 
 	if (p == NULL)
 		return;
-	mpn_tel_remove(p);
 	mp->pool_data = NULL;
+	if (p->owner != mpn_proc_self) {
+		/* The arenas are the creator's: only the shared parts can go. */
+		MPN_LOG(WARNING, "pool %s freed by a process that did not create it: "
+			"its arena stays allocated in the creator", mp->name);
+		mpn_stack_fini(p);
+		rte_free(p);
+		return;
+	}
+	mpn_tel_remove(p);
 	mpn_pool_destroy(p);
 }
 
@@ -329,27 +338,14 @@ static struct rte_mempool_ops mpn_ops = {
 
 RTE_MEMPOOL_REGISTER_OPS(mpn_ops);
 
-struct mpn_pool *
-mpn_pool(const struct rte_mempool *mp)
-{
-	const struct rte_mempool_ops *ops;
-
-	if (mp == NULL || mp->pool_data == NULL)
-		return NULL;
-	ops = rte_mempool_get_ops(mp->ops_index);
-	if (ops == NULL || strcmp(ops->name, RTE_NTA_MEMPOOL_OPS_NAME) != 0)
-		return NULL;
-	return mp->pool_data;
-}
-
 RTE_NTA_EXPORT struct nta_arena *
 rte_nta_mempool_arena(const struct rte_mempool *mp)
 {
 	struct mpn_pool *p = mpn_pool(mp);
 
 	if (p == NULL) {
-		rte_errno = EINVAL;
+		rte_errno = mp != NULL ? mpn_proc_why_not(mp) : EINVAL;
 		return NULL;
 	}
-	return p->data_arena != NULL ? p->data_arena : p->arena;
+	return mpn_proc_arena(p);
 }

@@ -160,9 +160,31 @@ struct rte_mempool *rte_nta_pktmbuf_pool_create_pinned(const char *name, unsigne
  * path, base, size), rte_nta_mbuf_to_desc(). For any other 'nta' pool it is
  * the external arena over DPDK's memory (not shareable).
  *
+ * In a process that did not create the pool (a DPDK secondary process) it
+ * is a view of the creator's arena, valid in this process: the same
+ * regions, with the same ids, at the same addresses (mapped here from the
+ * primary's region fds, obtained over DPDK's multi-process IPC), so that
+ * nta_region_count(), nta_region_info() (fd -1: the fds are closed once
+ * mapped), nta_from_desc(), nta_region_of(), nta_iova() and
+ * rte_nta_mbuf_to_desc() work. Nothing can be allocated from a view
+ * (nta_alloc() fails with ENOMEM, rte_nta_exact_create() with ENOTSUP). Each
+ * call brings the view up to the regions the creator's arena has then (one
+ * IPC round trip): call it again after the arena grew.
+ *
  * @return
- *   The arena, or NULL with rte_errno set to EINVAL (mp NULL, not an 'nta'
- *   pool, or not populated yet).
+ *   The arena, or NULL with rte_errno set and, except for EINVAL, one line
+ *   logged:
+ *   - EINVAL: mp NULL, not an 'nta' pool, or not populated yet.
+ *   - EPROTO: the pool was made with ops 'nta' but its ops index names
+ *     another driver in this process (mempool drivers registered in another
+ *     order than in the pool's creator).
+ *   - EEXIST: the primary's address of a region is taken in this process.
+ *   - ENOTSUP: a region is memory private to the creator (an anonymous or
+ *     caller arena), or the pool was created by a secondary process and
+ *     needs memory of its own.
+ *   - ETIMEDOUT, EIO, ENOENT: the primary did not answer (driver not loaded
+ *     there), could not describe a region, or no longer has the pool.
+ *   - ENOMEM: no memory for the view.
  */
 struct nta_arena *rte_nta_mempool_arena(const struct rte_mempool *mp);
 
@@ -295,7 +317,13 @@ struct rte_nta_exact;
  * @return
  *   The source, or NULL with rte_errno set:
  *   - EINVAL: NULL name or arena, name too long, n == 0.
+ *   - ENOTSUP: arena is a view of another process's arena
+ *     (rte_nta_mempool_arena() in a secondary process): nothing can be
+ *     allocated from a view.
  *   - ENOMEM, EEXIST, ENOSPC: as rte_mempool_create().
+ *
+ * The source works only in the process that created it: see
+ * rte_nta_pktmbuf_alloc_exact().
  */
 struct rte_nta_exact *rte_nta_exact_create(const char *name, struct nta_arena *arena,
 		unsigned int n, unsigned int cache_size, int socket_id);
@@ -304,8 +332,9 @@ struct rte_nta_exact *rte_nta_exact_create(const char *name, struct nta_arena *a
  * Free a source of exact-size mbufs. NULL does nothing.
  *
  * @return
- *   0, or -1 with rte_errno = EBUSY when some of its mbufs or buffers are
- *   still in use (nothing is freed then).
+ *   0, or -1 with rte_errno set (nothing is freed then):
+ *   - EBUSY: some of its mbufs or buffers are still in use.
+ *   - ENOTSUP: called in a process other than the one that created ex.
  */
 int rte_nta_exact_free(struct rte_nta_exact *ex);
 
@@ -317,6 +346,13 @@ int rte_nta_exact_free(struct rte_nta_exact *ex);
  * last reference (rte_pktmbuf_free() of the mbuf, its clones or a chain that
  * holds them) returns the buffer to the arena with nta_free().
  *
+ * Multi-process: only the process that created ex may allocate, and an
+ * exact-size mbuf must be freed (its last reference) in that process too.
+ * The arena's metadata is private to that process, and DPDK runs an external
+ * buffer's free callback (a function pointer of the driver, at another
+ * address in each process) wherever the last reference goes. Other
+ * processes are refused (ENOTSUP, one line logged).
+ *
  * @param size
  *   Bytes of the data buffer, headroom included; 1 to
  *   UINT16_MAX + 1 - NTA_UNIT.
@@ -325,13 +361,17 @@ int rte_nta_exact_free(struct rte_nta_exact *ex);
  * @return
  *   The mbuf, or NULL with rte_errno set:
  *   - EINVAL: ex NULL, size 0 or too large, headroom above size.
+ *   - ENOTSUP: ex was created by another process.
  *   - ENOBUFS: no mbuf header or shared info left (n reached).
  *   - ENOMEM: the arena has no free extent of that size.
  */
 struct rte_mbuf *rte_nta_pktmbuf_alloc_exact(struct rte_nta_exact *ex, uint32_t size,
 		uint16_t headroom);
 
-/** The arena of a source of exact-size mbufs, NULL (rte_errno EINVAL) if ex is NULL. */
+/**
+ * The arena of a source of exact-size mbufs, or NULL with rte_errno EINVAL
+ * (ex NULL) or ENOTSUP (ex created by another process).
+ */
 struct nta_arena *rte_nta_exact_arena(const struct rte_nta_exact *ex);
 
 #ifdef __cplusplus
