@@ -9,6 +9,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,7 +180,13 @@ test_pieces(void)
 			TEST_ASSERT_EQUAL(mp.written, 1, "one run");
 		}
 		TEST_ASSERT_EQUAL(k, n, "pieces");
-		TEST_ASSERT(memcmp(all, one, (size_t)n * sizeof(all[0])) == 0, "same runs");
+		for (k = 0; k < (uint32_t)n; k++)
+			TEST_ASSERT(all[k].start == one[k].start && all[k].units == one[k].units &&
+				all[k].state == one[k].state,
+				"region %u run %u: whole map %" PRIu64 "+%" PRIu64 " state %d, "
+				"piece %" PRIu64 "+%" PRIu64 " state %d", id, k, all[k].start,
+				all[k].units, (int)all[k].state, one[k].start, one[k].units,
+				(int)one[k].state);
 		TEST_ASSERT_EQUAL(nta_region_map(a, id, m.units, one, 1, &mp), 0, "from the end");
 		TEST_ASSERT(mp.written == 0 && mp.next == m.units, "nothing after the end");
 		used += m.used;
