@@ -187,7 +187,7 @@ void nta_arena_destroy(struct nta_arena *arena);
 /**
  * Add memory given by the caller as region(s) of an external arena. The
  * memory is cut into regions of at most the arena's region size; the arena
- * never unmaps it.
+ * never unmaps it. All or nothing: a refused call adds no region.
  *
  * @param addr
  *   Start of the memory; aligned to NTA_UNIT.
@@ -200,7 +200,8 @@ void nta_arena_destroy(struct nta_arena *arena);
  *   Id of the first region added, or -1 with nta_errno set:
  *   - EINVAL: NULL arena or addr, addr misaligned, len below one unit, the
  *     arena is not NTA_BACKING_EXTERNAL, or the memory overlaps a region.
- *   - ENOSPC: the arena already has NTA_MAX_REGIONS (or max_regions).
+ *   - ENOSPC: the memory needs more regions than the arena may still add
+ *     (max_regions, at most NTA_MAX_REGIONS, minus the regions it has).
  *   - ENOMEM: no memory for the metadata.
  */
 int nta_arena_add_memory(struct nta_arena *arena, void *addr, size_t len, uint64_t iova);

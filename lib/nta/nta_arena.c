@@ -191,6 +191,7 @@ nta_arena_add_memory(struct nta_arena *a, void *addr, size_t len, uint64_t iova)
 {
 	uint8_t *p = addr;
 	int first = -1, err = 0;
+	size_t n;
 
 	if (a == NULL || addr == NULL || (uintptr_t)addr % NTA_UNIT != 0 || len < NTA_UNIT ||
 			a->cfg.backing != NTA_BACKING_EXTERNAL) {
@@ -199,6 +200,7 @@ nta_arena_add_memory(struct nta_arena *a, void *addr, size_t len, uint64_t iova)
 		return nta_fail(EINVAL);
 	}
 	len -= len % NTA_UNIT;
+	n = len / a->region_size + (len % a->region_size != 0);
 	pthread_mutex_lock(&a->lock);
 	if (nta_region_overlaps(a, p, len)) {
 		pthread_mutex_unlock(&a->lock);
@@ -206,14 +208,17 @@ nta_arena_add_memory(struct nta_arena *a, void *addr, size_t len, uint64_t iova)
 			len);
 		return nta_fail(EINVAL);
 	}
+	/* All or nothing: refuse memory for more regions than may still be added. */
+	if (n > a->cfg.max_regions - a->n_ordinary) {
+		pthread_mutex_unlock(&a->lock);
+		nta_arena_log(a, NTA_LOG_ERR, "%s: add_memory: %zu bytes need %zu regions, %u "
+			"more allowed", a->name, len, n, a->cfg.max_regions - a->n_ordinary);
+		return nta_fail(ENOSPC);
+	}
 	while (len > 0) {
 		size_t chunk = len < a->region_size ? len : a->region_size;
 		struct nta_region *r;
 
-		if (a->n_ordinary >= a->cfg.max_regions) {
-			err = -ENOSPC;
-			break;
-		}
 		r = nta_region_add(a, chunk, false, p, iova, &err);
 		if (r == NULL)
 			break;

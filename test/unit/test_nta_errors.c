@@ -734,6 +734,107 @@ fail:
 	return TEST_FAILED;
 }
 
+/* Expect nta_arena_add_memory() to fail with code err, changing nothing. */
+static int
+refuse_add(struct nta_arena *a, void *addr, size_t len, int err)
+{
+	struct nta_stats b;
+
+	TEST_ASSERT_EQUAL(nta_stats_get(a, &b), 0, "stats");
+	nta_errno = 0;
+	TEST_ASSERT_EQUAL(nta_arena_add_memory(a, addr, len, UINT64_MAX), -1,
+		"add_memory(%p, %zu) accepted", addr, len);
+	TEST_ASSERT_EQUAL(nta_errno, err, "add_memory(%p, %zu) errno", addr, len);
+	return same_state(a, &b, 0, 0);
+}
+
+/* Expect nta_arena_add_memory() to add len bytes as regions first, first + 1, ... */
+static int
+accept_add(struct nta_arena *a, void *addr, size_t len, int first, uint32_t regions)
+{
+	struct nta_stats b, s;
+	int id;
+
+	TEST_ASSERT_EQUAL(nta_stats_get(a, &b), 0, "stats");
+	nta_errno = 0;
+	id = nta_arena_add_memory(a, addr, len, UINT64_MAX);
+	TEST_ASSERT_EQUAL(id, first, "add_memory(%p, %zu): errno %d (%s)", addr, len, nta_errno,
+		nta_strerror(nta_errno));
+	TEST_ASSERT_EQUAL(nta_verify(a), 0, "nta_verify after add_memory");
+	TEST_ASSERT_EQUAL(nta_stats_get(a, &s), 0, "stats");
+	TEST_ASSERT_EQUAL(s.regions, b.regions + regions, "regions added");
+	TEST_ASSERT_EQUAL(s.bytes_total, b.bytes_total + len / NTA_UNIT * NTA_UNIT,
+		"bytes added");
+	TEST_ASSERT_EQUAL(s.bytes_free, b.bytes_free + len / NTA_UNIT * NTA_UNIT,
+		"free bytes added");
+	return TEST_SUCCESS;
+}
+
+static struct nta_arena *
+make_external(size_t region_size, unsigned int max_regions)
+{
+	struct nta_arena_config cfg = {
+		.name = "ext", .backing = NTA_BACKING_EXTERNAL, .region_size = region_size,
+		.max_regions = max_regions, .flags = NTA_ARENA_F_QUIET,
+	};
+	struct nta_arena *a = nta_arena_create(&cfg);
+
+	if (a == NULL)
+		printf("nta_arena_create(external): errno %d (%s)\n", nta_errno,
+			nta_strerror(nta_errno));
+	return a;
+}
+
+/* Allocate size bytes from a, which must come from region id; verify. */
+static int
+alloc_in(struct nta_arena *a, size_t size, int id, void **p)
+{
+	*p = nta_alloc(a, size);
+	TEST_ASSERT_NOT_NULL(*p, "alloc(%zu): errno %d", size, nta_errno);
+	TEST_ASSERT_EQUAL(nta_region_of(a, *p), id, "region of a %zu-byte buffer", size);
+	TEST_ASSERT_EQUAL(nta_verify(a), 0, "nta_verify after alloc(%zu)", size);
+	return TEST_SUCCESS;
+}
+
+/*
+ * max_regions is 2: memory for three regions is refused whole, with the
+ * arena empty or with one region already in; what fits goes in.
+ */
+static int
+test_add_memory_enospc(void)
+{
+	struct nta_arena *a = make_external(REGION_SIZE, 2);
+	uint8_t *mem = aligned_alloc(4096, 4 * REGION_SIZE);
+	void *p[2];
+
+	TEST_ASSERT(a != NULL && mem != NULL, "setup");
+	CHECK(refuse_add(a, mem, 3 * REGION_SIZE, ENOSPC));
+	CHECK(refuse_add(a, mem, 2 * REGION_SIZE + NTA_UNIT, ENOSPC));
+	CHECK(refuse_alloc(a, NTA_UNIT, 0, ENOMEM));
+	CHECK(accept_add(a, mem, REGION_SIZE, 0, 1));
+	CHECK(refuse_add(a, mem + REGION_SIZE, 2 * REGION_SIZE, ENOSPC));
+	CHECK(refuse_add(a, mem + REGION_SIZE, REGION_SIZE + NTA_UNIT, ENOSPC));
+	CHECK(accept_add(a, mem + 2 * REGION_SIZE, REGION_SIZE, 1, 1));
+	CHECK(refuse_add(a, mem + REGION_SIZE, NTA_UNIT, ENOSPC));
+	/* Both regions are the caller's memory, whole. */
+	CHECK(alloc_in(a, REGION_SIZE, 0, &p[0]));
+	CHECK(alloc_in(a, REGION_SIZE, 1, &p[1]));
+	if (p[0] != mem || p[1] != mem + 2 * REGION_SIZE) {
+		printf("buffers at %p %p, memory at %p\n", p[0], p[1], (void *)mem);
+		goto fail;
+	}
+	CHECK(refuse_alloc(a, NTA_UNIT, 0, ENOMEM));
+	if (nta_free(a, p[0]) != 0 || nta_free(a, p[1]) != 0 || nta_verify(a) != 0)
+		goto fail;
+	nta_arena_destroy(a);
+	free(mem);
+	return TEST_SUCCESS;
+fail:
+	nta_arena_destroy(a);
+	free(mem);
+	return TEST_FAILED;
+}
+
 /* Log capture. */
 static unsigned int log_lines;
 static int log_level;
@@ -803,6 +904,7 @@ static const struct nta_test_case cases[] = {
 	{ "bad_config", test_bad_config },
 	{ "forged_desc", test_forged_desc },
 	{ "external_memory", test_external_memory },
+	{ "add_memory_enospc", test_add_memory_enospc },
 	{ "log_line", test_log_line },
 	{ NULL, NULL },
 };
