@@ -785,6 +785,15 @@ make_external(size_t region_size, unsigned int max_regions)
 	return a;
 }
 
+/* End of a test with arena a and the caller's memory mem: rc. */
+static int
+finish(struct nta_arena *a, void *mem, int rc)
+{
+	nta_arena_destroy(a);
+	free(mem);
+	return rc;
+}
+
 /* Allocate size bytes from a, which must come from region id; verify. */
 static int
 alloc_in(struct nta_arena *a, size_t size, int id, void **p)
@@ -794,6 +803,49 @@ alloc_in(struct nta_arena *a, size_t size, int id, void **p)
 	TEST_ASSERT_EQUAL(nta_region_of(a, *p), id, "region of a %zu-byte buffer", size);
 	TEST_ASSERT_EQUAL(nta_verify(a), 0, "nta_verify after alloc(%zu)", size);
 	return TEST_SUCCESS;
+}
+
+/*
+ * Memory of one region and a unit: all of it is taken (two regions), or
+ * none of it (the arena as it was), never the first region alone behind a
+ * refusal.
+ */
+static int
+test_add_memory_tail(void)
+{
+	size_t rs = (size_t)2 << 20;
+	struct nta_arena *a = make_external(rs, 8);
+	uint8_t *mem = aligned_alloc(4096, rs + 4096);
+	struct nta_stats b;
+	void *p;
+	int id;
+
+	TEST_ASSERT(a != NULL && mem != NULL, "setup");
+	if (nta_stats_get(a, &b) != 0)
+		goto fail;
+	nta_errno = 0;
+	id = nta_arena_add_memory(a, mem, rs + NTA_UNIT, UINT64_MAX);
+	if (id < 0) {
+		printf("  2 MB + 32 B refused: errno %d (%s)\n", nta_errno,
+			nta_strerror(nta_errno));
+		CHECK(same_state(a, &b, 0, 0));
+		CHECK(refuse_alloc(a, NTA_UNIT, 0, ENOMEM));
+	} else {
+		/* Accepted: the whole first region, then the unit after it. */
+		TEST_ASSERT_EQUAL(nta_verify(a), 0, "nta_verify after add_memory");
+		if (id != 0 || nta_stats_get(a, &b) != 0 || b.regions != 2 ||
+				b.bytes_total != rs + NTA_UNIT) {
+			printf("2 MB + 32 B: id %d, %u regions, %" PRIu64 " bytes\n", id,
+				b.regions, b.bytes_total);
+			goto fail;
+		}
+		CHECK(alloc_in(a, rs, 0, &p));
+		CHECK(alloc_in(a, NTA_UNIT, 1, &p));
+		CHECK(refuse_alloc(a, NTA_UNIT, 0, ENOMEM));
+	}
+	return finish(a, mem, TEST_SUCCESS);
+fail:
+	return finish(a, mem, TEST_FAILED);
 }
 
 /*
@@ -826,13 +878,9 @@ test_add_memory_enospc(void)
 	CHECK(refuse_alloc(a, NTA_UNIT, 0, ENOMEM));
 	if (nta_free(a, p[0]) != 0 || nta_free(a, p[1]) != 0 || nta_verify(a) != 0)
 		goto fail;
-	nta_arena_destroy(a);
-	free(mem);
-	return TEST_SUCCESS;
+	return finish(a, mem, TEST_SUCCESS);
 fail:
-	nta_arena_destroy(a);
-	free(mem);
-	return TEST_FAILED;
+	return finish(a, mem, TEST_FAILED);
 }
 
 /* Log capture. */
@@ -904,6 +952,7 @@ static const struct nta_test_case cases[] = {
 	{ "bad_config", test_bad_config },
 	{ "forged_desc", test_forged_desc },
 	{ "external_memory", test_external_memory },
+	{ "add_memory_tail", test_add_memory_tail },
 	{ "add_memory_enospc", test_add_memory_enospc },
 	{ "log_line", test_log_line },
 	{ NULL, NULL },
