@@ -192,7 +192,9 @@ void nta_arena_destroy(struct nta_arena *arena);
  * @param addr
  *   Start of the memory; aligned to NTA_UNIT.
  * @param len
- *   Length in bytes; the tail that is not a whole unit is not used.
+ *   Length in bytes; the tail that is not a whole unit is not used. Any
+ *   number of whole units is taken: the last region (or an arena's
+ *   region_size) may be as small as one unit.
  * @param iova
  *   IO address of addr, or UINT64_MAX if unknown (then nta_iova() reports
  *   UINT64_MAX for buffers in it).

@@ -25,6 +25,9 @@
 
 #include "nta_region.h"
 
+/* Tree nodes a region keeps beyond one per used or cached block (see take). */
+#define TAKE_SPARE_NODES 3
+
 static void
 update_max_free(struct nta_region *r)
 {
@@ -49,6 +52,19 @@ nta_region_delete(struct nta_region *r)
 	free(r);
 }
 
+/*
+ * Make sure t has spare nodes for want - count more extents, want capped at
+ * what the tree can ever hold (a region of one or two units has room for
+ * two extents only). 0, or -ENOMEM.
+ */
+static int
+reserve_nodes(struct nta_tree *t, uint64_t want)
+{
+	if (want > t->max_nodes - 1)
+		want = t->max_nodes - 1;
+	return want > t->count ? nta_tree_reserve(t, want - t->count) : 0;
+}
+
 /* Metadata of a region over base[0, units): one free extent. */
 static struct nta_region *
 region_init(struct nta_region *r, uint64_t units)
@@ -61,7 +77,7 @@ region_init(struct nta_region *r, uint64_t units)
 		return NULL;
 	/* No two free extents touch, so there are at most ceil(units / 2). */
 	if (nta_tree_init(&r->tree, (units + 1) / 2 + 1) != 0 ||
-			nta_tree_reserve(&r->tree, 3) != 0)
+			reserve_nodes(&r->tree, TAKE_SPARE_NODES) != 0)
 		return NULL;
 	nta_bitmap_set(&r->head, 0);
 	nta_bitmap_set(&r->free, 0);
@@ -236,7 +252,7 @@ nta_region_take(struct nta_region *r, avl_t node, uint64_t n, size_t align)
 {
 	struct nta_tree *t = &r->tree;
 	struct nta_node *nd = nta_node(t, node);
-	uint64_t s = nd->start, len = nta_node_len(nd), pre = 0, post, want;
+	uint64_t s = nd->start, len = nta_node_len(nd), pre = 0, post;
 	int rc;
 
 	NTA_ASSERT(node != 0, "a free extent to take from");
@@ -244,10 +260,7 @@ nta_region_take(struct nta_region *r, avl_t node, uint64_t n, size_t align)
 	 * Keep enough spare nodes that any sequence of frees finds one: a
 	 * region with B used or cached blocks has at most B + 1 free extents.
 	 */
-	want = r->nonfree_blocks + 3;
-	if (want > t->max_nodes - 1)
-		want = t->max_nodes - 1;
-	if (want > t->count && nta_tree_reserve(t, want - t->count) != 0)
+	if (reserve_nodes(t, r->nonfree_blocks + TAKE_SPARE_NODES) != 0)
 		return NULL;
 	if (align > NTA_UNIT)
 		pre = nta_align_skip(r, nd, align);

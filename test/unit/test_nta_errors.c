@@ -806,6 +806,58 @@ alloc_in(struct nta_arena *a, size_t size, int id, void **p)
 }
 
 /*
+ * Regions of one and two units are regions like the others: added, served
+ * and merged (their free-extent tree has fewer nodes than a larger region
+ * keeps spare).
+ */
+static int
+test_add_memory_tiny(void)
+{
+	struct nta_arena *a = make_external(REGION_SIZE, 8);
+	struct nta_arena *u = make_external(NTA_UNIT, 8);
+	uint8_t *mem = aligned_alloc(4096, 4096);
+	uint8_t *big = aligned_alloc(4096, 2 * REGION_SIZE);
+	void *p[4];
+	unsigned int i;
+
+	TEST_ASSERT(a != NULL && u != NULL && mem != NULL && big != NULL, "setup");
+	CHECK(accept_add(a, mem, NTA_UNIT, 0, 1));
+	CHECK(accept_add(a, mem + 2 * NTA_UNIT, 2 * NTA_UNIT, 1, 1));
+	/* A region and one unit: two regions, the unit the second. */
+	CHECK(accept_add(a, big, REGION_SIZE + NTA_UNIT, 2, 2));
+	/* First region that fits, lowest id first: 32 B in region 0, 64 B in region 1. */
+	CHECK(alloc_in(a, NTA_UNIT, 0, &p[0]));
+	CHECK(alloc_in(a, NTA_UNIT, 1, &p[1]));
+	CHECK(alloc_in(a, NTA_UNIT, 1, &p[2]));
+	for (i = 0; i < 3; i++)
+		if (nta_free(a, p[i]) != 0 || nta_verify(a) != 0)
+			goto fail;
+	nta_cache_flush(a);
+	CHECK(alloc_in(a, 2 * NTA_UNIT, 1, &p[3]));
+	if (nta_free(a, p[3]) != 0 || nta_verify(a) != 0)
+		goto fail;
+	/* An arena whose region size is one unit: three units are three regions. */
+	CHECK(accept_add(u, mem + 5 * NTA_UNIT, 3 * NTA_UNIT, 0, 3));
+	for (i = 0; i < 3; i++)
+		CHECK(alloc_in(u, NTA_UNIT, (int)i, &p[i]));
+	CHECK(refuse_alloc(u, NTA_UNIT, 0, ENOMEM));
+	for (i = 0; i < 3; i++)
+		if (nta_free(u, p[i]) != 0 || nta_verify(u) != 0)
+			goto fail;
+	nta_arena_destroy(a);
+	nta_arena_destroy(u);
+	free(mem);
+	free(big);
+	return TEST_SUCCESS;
+fail:
+	nta_arena_destroy(a);
+	nta_arena_destroy(u);
+	free(mem);
+	free(big);
+	return TEST_FAILED;
+}
+
+/*
  * Memory of one region and a unit: all of it is taken (two regions), or
  * none of it (the arena as it was), never the first region alone behind a
  * refusal.
@@ -952,6 +1004,7 @@ static const struct nta_test_case cases[] = {
 	{ "bad_config", test_bad_config },
 	{ "forged_desc", test_forged_desc },
 	{ "external_memory", test_external_memory },
+	{ "add_memory_tiny", test_add_memory_tiny },
 	{ "add_memory_tail", test_add_memory_tail },
 	{ "add_memory_enospc", test_add_memory_enospc },
 	{ "log_line", test_log_line },
