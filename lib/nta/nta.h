@@ -226,7 +226,10 @@ void *nta_alloc(struct nta_arena *arena, size_t size);
  * (a power of two; NTA_UNIT or less gives nta_alloc()). Among the first
  * extents that fit n units it takes one whose start can be aligned, else the
  * best fit of n + align - NTA_UNIT bytes; the units skipped for alignment stay
- * free. Never served by a cache.
+ * free. Never served by a cache. The arena grows when a new region can
+ * serve the buffer: a new region starts aligned to the region size when
+ * that is a power of two (else to the backing's page size), so any align up
+ * to it costs no units there.
  *
  * @return
  *   The buffer, or NULL with nta_errno set: the codes of nta_alloc(), and

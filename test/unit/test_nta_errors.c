@@ -935,6 +935,69 @@ fail:
 	return finish(a, mem, TEST_FAILED);
 }
 
+/* An aligned allocation that only a new region can serve: it grows. */
+static int
+grow_aligned(struct nta_arena *a, size_t size, size_t align, int id)
+{
+	struct nta_stats b;
+	uint8_t *p;
+
+	TEST_ASSERT_EQUAL(nta_stats_get(a, &b), 0, "stats");
+	p = nta_alloc_aligned(a, size, align);
+	TEST_ASSERT_NOT_NULL(p, "alloc_aligned(%zu, %zu): errno %d (%s)", size, align, nta_errno,
+		nta_strerror(nta_errno));
+	TEST_ASSERT_EQUAL((uintptr_t)p % align, 0, "alignment of %p", (void *)p);
+	TEST_ASSERT_EQUAL(nta_region_of(a, p), id, "region of the aligned buffer");
+	TEST_ASSERT(nta_size(a, p) >= size, "size %zu", nta_size(a, p));
+	TEST_ASSERT_EQUAL(nta_verify(a), 0, "nta_verify after alloc_aligned");
+	return TEST_SUCCESS;
+}
+
+/*
+ * A new region starts aligned to the region size (in the arena's reserved
+ * range) or to the page size (elsewhere): growth is needed and done for an
+ * aligned buffer up to that alignment, and refused (arena unchanged) beyond.
+ */
+static int
+test_aligned_growth(void)
+{
+	size_t rs = (size_t)2 << 20, odd = 3 * REGION_SIZE;
+	struct nta_arena_config cfg = { .name = "grow", .flags = NTA_ARENA_F_QUIET };
+	struct nta_arena *a = nta_arena_create(&cfg), *o = NULL;
+	struct nta_stats s;
+	void *p, *q;
+
+	TEST_ASSERT_NOT_NULL(a, "create: errno %d", nta_errno);
+	if (nta_stats_get(a, &s) != 0 || s.bytes_total != rs) {
+		printf("default arena: %" PRIu64 " bytes (want one 2 MB region)\n", s.bytes_total);
+		goto fail;
+	}
+	p = nta_alloc(a, 64);
+	if (p == NULL)
+		goto fail;
+	CHECK(grow_aligned(a, 64, rs, 1));
+	CHECK(grow_aligned(a, rs, rs, 2));
+	CHECK(grow_aligned(a, rs - NTA_UNIT, 4096, 3));
+	/* Region size not a power of two: no reserved range, page-aligned regions. */
+	cfg.region_size = odd;
+	cfg.max_regions = 3;
+	o = nta_arena_create(&cfg);
+	/* 8 KB used at its start: region 0 cannot serve the requests below. */
+	if (o == NULL || (q = nta_alloc(o, 8192)) == NULL)
+		goto fail;
+	CHECK(grow_aligned(o, odd, 4096, 1));
+	CHECK(refuse_alloc(o, odd, 8192, ENOMEM));
+	CHECK(refuse_alloc(o, odd - 4096 + NTA_UNIT, 8192, ENOMEM));
+	CHECK(grow_aligned(o, odd - 4096, 8192, 2));
+	nta_arena_destroy(a);
+	nta_arena_destroy(o);
+	return TEST_SUCCESS;
+fail:
+	nta_arena_destroy(a);
+	nta_arena_destroy(o);
+	return TEST_FAILED;
+}
+
 /* Log capture. */
 static unsigned int log_lines;
 static int log_level;
@@ -1007,6 +1070,7 @@ static const struct nta_test_case cases[] = {
 	{ "add_memory_tiny", test_add_memory_tiny },
 	{ "add_memory_tail", test_add_memory_tail },
 	{ "add_memory_enospc", test_add_memory_enospc },
+	{ "aligned_growth", test_aligned_growth },
 	{ "log_line", test_log_line },
 	{ NULL, NULL },
 };
