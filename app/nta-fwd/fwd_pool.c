@@ -31,23 +31,18 @@
 #define HUGE_2M (2u * 1024 * 1024)
 
 /*
- * Lend region r to consumers: a read-only fd, then no file name any more, so
- * that no hugepage file survives us, even after SIGKILL.
+ * Lend region r to consumers: a read-only fd of its file (the arena's files
+ * have no name, so that none survives us, even after SIGKILL).
  */
 static int
 region_export(struct fwd_region *r, const struct nta_region_info *info)
 {
-	if (info->path[0] != '\0')
-		r->ro_fd = open(info->path, O_RDONLY | O_CLOEXEC);
-	else
-		r->ro_fd = nta_share_reopen_ro(info->fd);
+	r->ro_fd = nta_share_reopen_ro(info->fd);
 	if (r->ro_fd < 0) {
 		fprintf(stderr, "nta-fwd: region %u: read-only fd: %s\n", info->id,
 				strerror(errno));
 		return -errno;
 	}
-	if (info->path[0] != '\0')
-		unlink(info->path);
 	return 0;
 }
 
@@ -66,7 +61,7 @@ pool_create_driver(struct fwd *f)
 	 */
 	stride = rte_nta_pktmbuf_stride(0, RTE_MBUF_DEFAULT_BUF_SIZE, !f->whole_pool);
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.name = "fwd";        /* files: <hugetlbfs>/nta-fwd-<pid>-<region> */
+	cfg.name = "fwd";        /* unnamed files, shown as nta-fwd-<pid>-<region> in maps */
 	cfg.region_size = HUGE_2M;
 	cfg.initial_regions = (uint32_t)((f->nb_mbufs + HUGE_2M / stride - 1) / (HUGE_2M / stride));
 	cfg.max_regions = cfg.initial_regions;

@@ -429,6 +429,6 @@ nta_region_info(const struct nta_arena *a, uint32_t id, struct nta_region_info *
 	info->iova = nta_region_iova(r);
 	info->fd = r->fd;
 	info->page_size = r->owned ? a->page_size : 0;
-	snprintf(info->path, sizeof(info->path), "%s", r->path);
+	info->path[0] = '\0';
 	return 0;
 }
