@@ -30,8 +30,8 @@
 
 /*
  * Lend the arena's region described by info to consumers as r, a receive
- * region: a read-only fd, then no file name any more, so that no hugepage
- * file survives us, even after SIGKILL.
+ * region: a read-only fd of its file (the arena's files have no name, so
+ * that none survives us, even after SIGKILL).
  */
 static int
 region_lend(struct fwd_region *r, const struct nta_region_info *info)
@@ -41,17 +41,12 @@ region_lend(struct fwd_region *r, const struct nta_region_info *info)
 	r->size = info->size;
 	r->iova = info->iova;
 	r->flags = NTA_SHARE_REGION_RX;
-	if (info->path[0] != '\0')
-		r->ro_fd = open(info->path, O_RDONLY | O_CLOEXEC);
-	else
-		r->ro_fd = nta_share_reopen_ro(info->fd);
+	r->ro_fd = nta_share_reopen_ro(info->fd);
 	if (r->ro_fd < 0) {
 		fprintf(stderr, "nta-fwd: region %u: read-only fd: %s\n", info->id,
 				strerror(errno));
 		return -errno;
 	}
-	if (info->path[0] != '\0')
-		unlink(info->path);
 	return 0;
 }
 
@@ -70,7 +65,7 @@ pool_create_driver(struct fwd *f)
 	 */
 	stride = rte_nta_pktmbuf_stride(0, RTE_MBUF_DEFAULT_BUF_SIZE, !f->whole_pool);
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.name = "fwd";        /* files: <hugetlbfs>/nta-fwd-<pid>-<region> */
+	cfg.name = "fwd";        /* unnamed files, shown as nta-fwd-<pid>-<region> in maps */
 	cfg.region_size = FWD_HUGEPAGE_SIZE;
 	per_region = (uint32_t)(FWD_HUGEPAGE_SIZE / stride);
 	cfg.initial_regions = (f->nb_mbufs + per_region - 1) / per_region;

@@ -69,9 +69,14 @@ enum nta_backing {
 	/** Anonymous private memory: tests and tools, not shareable. */
 	NTA_BACKING_ANON = 0,
 	/**
-	 * Files on a hugetlbfs mount found by libhugetlbfs, one per region,
-	 * named so that another process can open and map them
-	 * (nta_region_info()); removed when the arena is destroyed.
+	 * Hugetlbfs files of the hugepage size (hugepage_size, else the
+	 * default size libhugetlbfs reports), one per region, that never have
+	 * a name (memfd_create(MFD_HUGETLB)): nothing is left in any hugetlbfs
+	 * mount, even when the process dies without destroying the arena, and
+	 * arenas of the same name never collide. Another process maps a region
+	 * through its fd (nta_region_info()): passed over a unix socket
+	 * (SCM_RIGHTS), inherited, or opened as /proc/<pid>/fd/<fd>. The fds
+	 * are O_CLOEXEC and closed when the arena is destroyed.
 	 */
 	NTA_BACKING_HUGETLBFS,
 	/** Memory given by the caller with nta_arena_add_memory(). */
@@ -80,7 +85,11 @@ enum nta_backing {
 
 /** How to build an arena; zero means "the default" in every field. */
 struct nta_arena_config {
-	/** Name used in logs and in hugetlbfs file names ("nta"). */
+	/**
+	 * Name used in logs and in the hugetlbfs files' memfd names,
+	 * nta-<name>-<pid>-<region id>, seen in /proc/<pid>/maps ("nta").
+	 * Need not be unique.
+	 */
 	const char *name;
 	/** Where regions come from (NTA_BACKING_ANON). */
 	enum nta_backing backing;
@@ -133,8 +142,12 @@ struct nta_region_info {
 	void *base;             /**< Start of the region in this process. */
 	size_t size;            /**< Bytes in the region (whole units). */
 	uint64_t iova;          /**< IO address of base, or UINT64_MAX. */
-	int fd;                 /**< Backing file descriptor, or -1. */
-	char path[256];         /**< Backing file path, or "". */
+	int fd;                 /**< Backing file descriptor (hugetlbfs), or -1. */
+	/**
+	 * Always "": region files have no name (NTA_BACKING_HUGETLBFS); share
+	 * the fd. Kept so that the struct does not change.
+	 */
+	char path[256];
 	size_t page_size;       /**< Page size of the mapping; 0 for caller memory. */
 };
 
@@ -172,13 +185,18 @@ struct nta_stats {
  *   - EINVAL: a setting out of range (region_size not a multiple of the
  *     unit or page size, or above NTA_REGION_MAX_BYTES, max_regions plus the
  *     jumbo region above NTA_MAX_REGIONS, jumbo_size too large, unknown backing or flag).
- *   - ENOMEM: memory for the regions or the metadata could not be had.
- *   - ENOENT: hugetlbfs backing, but no hugetlbfs mount for the page size.
+ *   - ENOMEM: memory for the regions or the metadata could not be had
+ *     (e.g. too few free hugepages).
+ *   - ENOENT: hugetlbfs backing, but no hugepage size known, or the kernel
+ *     has no hugepages of that size.
+ *   - EMFILE, ENFILE, EPERM: hugetlbfs backing, and no file descriptor for
+ *     a region could be had (the error of memfd_create(2) or ftruncate(2)).
  */
 struct nta_arena *nta_arena_create(const struct nta_arena_config *cfg);
 
 /**
- * Destroy an arena: unmap its regions (and remove their hugetlbfs files),
+ * Destroy an arena: unmap its regions (and close their hugetlbfs files:
+ * their hugepages are free once no other process maps them or holds an fd),
  * free its metadata. Buffers still allocated are lost. NULL does nothing.
  * No other thread may use the arena during or after the call.
  */
@@ -187,12 +205,14 @@ void nta_arena_destroy(struct nta_arena *arena);
 /**
  * Add memory given by the caller as region(s) of an external arena. The
  * memory is cut into regions of at most the arena's region size; the arena
- * never unmaps it.
+ * never unmaps it. All or nothing: a refused call adds no region.
  *
  * @param addr
  *   Start of the memory; aligned to NTA_UNIT.
  * @param len
- *   Length in bytes; the tail that is not a whole unit is not used.
+ *   Length in bytes; the tail that is not a whole unit is not used. Any
+ *   number of whole units is taken: the last region (or an arena's
+ *   region_size) may be as small as one unit.
  * @param iova
  *   IO address of addr, or UINT64_MAX if unknown (then nta_iova() reports
  *   UINT64_MAX for buffers in it).
@@ -200,7 +220,8 @@ void nta_arena_destroy(struct nta_arena *arena);
  *   Id of the first region added, or -1 with nta_errno set:
  *   - EINVAL: NULL arena or addr, addr misaligned, len below one unit, the
  *     arena is not NTA_BACKING_EXTERNAL, or the memory overlaps a region.
- *   - ENOSPC: the arena already has NTA_MAX_REGIONS (or max_regions).
+ *   - ENOSPC: the memory needs more regions than the arena may still add
+ *     (max_regions, at most NTA_MAX_REGIONS, minus the regions it has).
  *   - ENOMEM: no memory for the metadata.
  */
 int nta_arena_add_memory(struct nta_arena *arena, void *addr, size_t len, uint64_t iova);
@@ -223,7 +244,10 @@ void *nta_alloc(struct nta_arena *arena, size_t size);
  * (a power of two; NTA_UNIT or less gives nta_alloc()). Among the first
  * extents that fit n units it takes one whose start can be aligned, else the
  * best fit of n + align - NTA_UNIT bytes; the units skipped for alignment stay
- * free. Never served by a cache.
+ * free. Never served by a cache. The arena grows when a new region can
+ * serve the buffer: a new region starts aligned to the region size when
+ * that is a power of two (else to the backing's page size), so any align up
+ * to it costs no units there.
  *
  * @return
  *   The buffer, or NULL with nta_errno set: the codes of nta_alloc(), and
@@ -327,7 +351,8 @@ int nta_region_set_iova(struct nta_arena *arena, uint32_t region, uint64_t iova)
 uint32_t nta_region_count(const struct nta_arena *arena);
 
 /**
- * Describe region id.
+ * Describe region id. The fd in info stays the arena's (closed by
+ * nta_arena_destroy()): dup() it to keep it longer.
  *
  * @return 0, or -1 with nta_errno set to ERANGE (no such region) or EINVAL.
  */
@@ -348,7 +373,10 @@ int nta_region_of(const struct nta_arena *arena, const void *ptr);
  */
 int nta_stats_get(struct nta_arena *arena, struct nta_stats *stats);
 
-/** Print stats and, when verbose, every region's free extents. */
+/**
+ * Print stats and, when verbose, every region (its base, its file's fd for
+ * hugetlbfs, its free extents).
+ */
 void nta_dump(FILE *f, struct nta_arena *arena, int verbose);
 
 /** State of a run of units in a region map (nta_region_map()). */

@@ -89,6 +89,21 @@ grow_warn(struct nta_arena *a, int err)
 	a->grow_warn_quiet = 0;
 }
 
+/*
+ * Units a new region may have to skip so that a buffer starts aligned to
+ * align. Regions mapped in the arena's reserved range start on a multiple of
+ * the region size (reserve_range() aligns the range to it); others start
+ * where mmap() puts them, on a page of the backing. Only the alignment
+ * beyond that may cost units.
+ */
+static uint64_t
+grow_skip(const struct nta_arena *a, size_t align)
+{
+	size_t base_align = a->va_len != 0 ? a->region_size : a->page_size;
+
+	return align > base_align ? (align - base_align) / NTA_UNIT : 0;
+}
+
 /* Find and take n units aligned to align from some region. Under lock. */
 static void *
 tree_alloc(struct nta_arena *a, uint64_t n, size_t align)
@@ -116,16 +131,22 @@ tree_alloc(struct nta_arena *a, uint64_t n, size_t align)
 		if (p != NULL)
 			return p;
 	}
-	while (need <= a->region_units && a->cfg.backing != NTA_BACKING_EXTERNAL &&
+	/*
+	 * Grow only when the new region is sure to serve the request: a refused
+	 * allocation adds no region. Its one free extent then fits.
+	 */
+	if (n + grow_skip(a, align) <= a->region_units && a->cfg.backing != NTA_BACKING_EXTERNAL &&
 			a->n_ordinary < a->cfg.max_regions) {
 		r = nta_region_add(a, a->region_size, false, NULL, 0, &err);
 		if (r == NULL) {
 			grow_warn(a, err);
-			break;
+		} else {
+			node = region_fit(r, n, align, need);
+			NTA_ASSERT(node != 0, "a new region serves what it was added for");
+			p = node != 0 ? nta_region_take(r, node, n, align) : NULL;
+			if (p != NULL)
+				return p;
 		}
-		p = nta_region_take(r, nta_tree_best_fit(&r->tree, need), n, align);
-		if (p != NULL)
-			return p;
 	}
 	if (a->jumbo >= 0) {
 		r = a->regions[a->jumbo];

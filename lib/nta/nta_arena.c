@@ -186,11 +186,42 @@ nta_arena_destroy(struct nta_arena *a)
 	free(a);
 }
 
+/*
+ * Cut [p, p + len) into n regions and put them in the arena all at once, or
+ * none of them. Under lock. 0, or a negative errno.
+ */
+static int
+add_regions(struct nta_arena *a, uint8_t *p, size_t len, size_t n, uint64_t iova)
+{
+	struct nta_region **rs = calloc(n, sizeof(*rs));
+	uint32_t i;
+	int err = 0;
+
+	if (rs == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		size_t off = (size_t)i * a->region_size;
+		size_t chunk = len - off < a->region_size ? len - off : a->region_size;
+
+		rs[i] = nta_region_new(a, chunk, false, p + off, iova == UINT64_MAX ?
+			UINT64_MAX : iova + off, i, &err);
+		if (rs[i] == NULL)
+			break;
+	}
+	if (i == n)
+		err = nta_region_publish(a, rs, (uint32_t)n);
+	if (err != 0)
+		while (i-- > 0)
+			nta_region_delete(rs[i]);
+	free(rs);
+	return err;
+}
+
 NTA_EXPORT int
 nta_arena_add_memory(struct nta_arena *a, void *addr, size_t len, uint64_t iova)
 {
-	uint8_t *p = addr;
-	int first = -1, err = 0;
+	size_t n;
+	int first, err;
 
 	if (a == NULL || addr == NULL || (uintptr_t)addr % NTA_UNIT != 0 || len < NTA_UNIT ||
 			a->cfg.backing != NTA_BACKING_EXTERNAL) {
@@ -199,35 +230,27 @@ nta_arena_add_memory(struct nta_arena *a, void *addr, size_t len, uint64_t iova)
 		return nta_fail(EINVAL);
 	}
 	len -= len % NTA_UNIT;
+	n = len / a->region_size + (len % a->region_size != 0);
 	pthread_mutex_lock(&a->lock);
-	if (nta_region_overlaps(a, p, len)) {
+	if (nta_region_overlaps(a, addr, len)) {
 		pthread_mutex_unlock(&a->lock);
 		nta_arena_log(a, NTA_LOG_ERR, "%s: memory %p+%zu overlaps a region", a->name, addr,
 			len);
 		return nta_fail(EINVAL);
 	}
-	while (len > 0) {
-		size_t chunk = len < a->region_size ? len : a->region_size;
-		struct nta_region *r;
-
-		if (a->n_ordinary >= a->cfg.max_regions) {
-			err = -ENOSPC;
-			break;
-		}
-		r = nta_region_add(a, chunk, false, p, iova, &err);
-		if (r == NULL)
-			break;
-		if (first < 0)
-			first = (int)r->id;
-		p += chunk;
-		len -= chunk;
-		if (iova != UINT64_MAX)
-			iova += chunk;
+	/* All or nothing: refuse memory for more regions than may still be added. */
+	if (n > a->cfg.max_regions - a->n_ordinary) {
+		pthread_mutex_unlock(&a->lock);
+		nta_arena_log(a, NTA_LOG_ERR, "%s: add_memory: %zu bytes need %zu regions, %u "
+			"more allowed", a->name, len, n, a->cfg.max_regions - a->n_ordinary);
+		return nta_fail(ENOSPC);
 	}
+	first = (int)a->n_regions;
+	err = add_regions(a, addr, len, n, iova);
 	pthread_mutex_unlock(&a->lock);
-	if (len > 0) {
-		nta_arena_log(a, NTA_LOG_ERR, "%s: add_memory: %s (%zu bytes not added)", a->name,
-			nta_strerror(-err), len);
+	if (err != 0) {
+		nta_arena_log(a, NTA_LOG_ERR, "%s: add_memory of %zu bytes: %s (nothing added)",
+			a->name, len, nta_strerror(-err));
 		return nta_fail(-err);
 	}
 	return first;

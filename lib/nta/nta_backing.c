@@ -3,13 +3,23 @@
  */
 
 /*
- * Where region memory comes from: anonymous mappings, files on a hugetlbfs
- * mount found through libhugetlbfs (shareable with other processes by path or
- * by fd), or the caller (external memory is never mapped nor unmapped here).
+ * Where region memory comes from: anonymous mappings, hugetlbfs files of the
+ * hugepage size libhugetlbfs reports (shareable with other processes by fd
+ * only: they have no name), or the caller (external memory is never mapped
+ * nor unmapped here).
+ *
+ * A hugetlbfs region is a memfd_create(MFD_HUGETLB) file: a file of the
+ * kernel's own hugetlbfs mount that never has a name, so that nothing is
+ * left to pin hugepages when a process exits or is killed without
+ * destroying its arena (the pages go with the last mapping and fd), and so
+ * that arenas of the same name never collide. Its memfd name,
+ * nta-<arena>-<pid>-<region id>, shows in /proc/<pid>/maps
+ * ("/memfd:nta-... (deleted)") for whoever looks for an arena's mappings.
+ * Other processes map it through the fd: passed over a unix socket, or
+ * opened as /proc/<pid>/fd/<fd>.
  */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +27,7 @@
 #include <unistd.h>
 
 #include <hugetlbfs.h>
+#include <linux/memfd.h>
 
 #include "nta_private.h"
 
@@ -51,35 +62,48 @@ map_anon(struct nta_region *r, size_t size, void *at)
 	r->base = p;
 	r->map_len = size;
 	r->fd = -1;
-	r->path[0] = '\0';
 	return 0;
+}
+
+/*
+ * A hugetlbfs file for a region of a: its fd, or a negative errno (ENOENT:
+ * the kernel has no hugepages of that size).
+ */
+static int
+hugetlbfs_file(struct nta_arena *a, struct nta_region *r)
+{
+	size_t page = a->page_size;
+	char name[NTA_NAME_LEN + 32];
+	int fd, err;
+
+	if (page == 0 || (page & (page - 1)) != 0)
+		return -ENOENT;
+	snprintf(name, sizeof(name), "nta-%s-%d-%u", a->name, (int)getpid(), r->id);
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_HUGETLB |
+		((unsigned int)__builtin_ctzll(page) << MFD_HUGE_SHIFT));
+	if (fd >= 0)
+		return fd;
+	err = errno;
+	nta_arena_log(a, NTA_LOG_ERR, "%s: cannot create a hugetlbfs file of %zu-byte pages: %s",
+		a->name, page, strerror(err));
+	/* EINVAL: no such hugepage size (the flags and name are right). */
+	return err == EINVAL ? -ENOENT : -err;
 }
 
 static int
 map_hugetlbfs(struct nta_arena *a, struct nta_region *r, size_t size, void *at)
 {
-	size_t page = nta_backing_page_size(&a->cfg);
-	const char *mnt;
+	int fd = hugetlbfs_file(a, r);
 	void *p;
-	int fd;
 
-	if (page == 0)
-		return -ENOENT;
-	mnt = hugetlbfs_find_path_for_size((long)page);
-	if (mnt == NULL)
-		return -ENOENT;
-	snprintf(r->path, sizeof(r->path), "%s/nta-%s-%d-%u", mnt, a->name, (int)getpid(), r->id);
-	fd = open(r->path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0) {
+	if (fd < 0)
+		return fd;
+	if (ftruncate(fd, (off_t)size) != 0) {
 		int err = errno;
 
-		nta_arena_log(a, NTA_LOG_ERR, "%s: cannot create %s: %s", a->name, r->path,
-			strerror(err));
-		r->path[0] = '\0';
-		return err == ENOENT ? -ENOENT : -ENOMEM;
+		close(fd);
+		return -err;
 	}
-	if (ftruncate(fd, (off_t)size) != 0)
-		goto fail;
 	/* MAP_SHARED on hugetlbfs reserves the pages now or fails. */
 	p = mmap(at, size, PROT_READ | PROT_WRITE,
 		MAP_SHARED | MAP_POPULATE | (at != NULL ? MAP_FIXED : 0), fd, 0);
@@ -88,17 +112,13 @@ map_hugetlbfs(struct nta_arena *a, struct nta_region *r, size_t size, void *at)
 		if (at != NULL)
 			mmap(at, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
 				MAP_NORESERVE, -1, 0);
-		goto fail;
+		close(fd);
+		return -ENOMEM;
 	}
 	r->base = p;
 	r->map_len = size;
 	r->fd = fd;
 	return 0;
-fail:
-	close(fd);
-	unlink(r->path);
-	r->path[0] = '\0';
-	return -ENOMEM;
 }
 
 int
@@ -137,8 +157,6 @@ nta_backing_unmap(struct nta_region *r)
 		munmap(r->base, r->map_len);
 	if (r->fd >= 0)
 		close(r->fd);
-	if (r->path[0] != '\0')
-		unlink(r->path);
 	r->owned = false;
 }
 

@@ -91,7 +91,7 @@ nta_strerror(int err)
 	case ERANGE:
 		return "descriptor out of range";
 	case ENOENT:
-		return "no hugetlbfs mount for the page size";
+		return "no hugepages of the page size";
 	default:
 		return strerror(err);
 	}

@@ -230,8 +230,7 @@ struct nta_region {
 	bool in_reservation;      /* mapped inside the arena's address range */
 	uint64_t iova;
 	size_t map_len;
-	int fd;
-	char path[256];
+	int fd;                   /* its hugetlbfs file (no name), or -1 */
 	struct nta_bitmap head;   /* a block starts at unit u */
 	struct nta_bitmap free;   /* a free extent starts at unit u */
 	uint8_t *used;            /* 1: a caller's buffer starts at unit u */

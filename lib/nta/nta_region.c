@@ -21,8 +21,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nta_region.h"
+
+/* Tree nodes a region keeps beyond one per used or cached block (see take). */
+#define TAKE_SPARE_NODES 3
 
 static void
 update_max_free(struct nta_region *r)
@@ -48,6 +52,19 @@ nta_region_delete(struct nta_region *r)
 	free(r);
 }
 
+/*
+ * Make sure t has spare nodes for want - count more extents, want capped at
+ * what the tree can ever hold (a region of one or two units has room for
+ * two extents only). 0, or -ENOMEM.
+ */
+static int
+reserve_nodes(struct nta_tree *t, uint64_t want)
+{
+	if (want > t->max_nodes - 1)
+		want = t->max_nodes - 1;
+	return want > t->count ? nta_tree_reserve(t, want - t->count) : 0;
+}
+
 /* Metadata of a region over base[0, units): one free extent. */
 static struct nta_region *
 region_init(struct nta_region *r, uint64_t units)
@@ -60,7 +77,7 @@ region_init(struct nta_region *r, uint64_t units)
 		return NULL;
 	/* No two free extents touch, so there are at most ceil(units / 2). */
 	if (nta_tree_init(&r->tree, (units + 1) / 2 + 1) != 0 ||
-			nta_tree_reserve(&r->tree, 3) != 0)
+			reserve_nodes(&r->tree, TAKE_SPARE_NODES) != 0)
 		return NULL;
 	nta_bitmap_set(&r->head, 0);
 	nta_bitmap_set(&r->free, 0);
@@ -72,24 +89,30 @@ region_init(struct nta_region *r, uint64_t units)
 	return r;
 }
 
-/* Publish a new lookup index (sorted by base) with r in it. Under lock. */
 static int
-index_add(struct nta_arena *a, struct nta_region *r)
+base_cmp(const void *x, const void *y)
+{
+	const struct nta_region *a = *(struct nta_region *const *)x;
+	const struct nta_region *b = *(struct nta_region *const *)y;
+
+	return a->base < b->base ? -1 : a->base > b->base;
+}
+
+/* Publish a new lookup index (sorted by base) with rs[0, n) in it. Under lock. */
+static int
+index_add(struct nta_arena *a, struct nta_region *const *rs, uint32_t n)
 {
 	struct nta_region_index *old = a->index, *ni;
-	uint32_t n = old != NULL ? old->n : 0, i, j;
+	uint32_t n_old = old != NULL ? old->n : 0;
 
-	ni = malloc(sizeof(*ni) + (n + 1) * sizeof(ni->r[0]));
+	ni = malloc(sizeof(*ni) + (n_old + n) * sizeof(ni->r[0]));
 	if (ni == NULL)
 		return -ENOMEM;
-	for (i = 0, j = 0; i < n; i++) {
-		if (j == i && old->r[i]->base > r->base)
-			ni->r[j++] = r;
-		ni->r[j++] = old->r[i];
-	}
-	if (j == n)
-		ni->r[j++] = r;
-	ni->n = n + 1;
+	if (n_old != 0)
+		memcpy(ni->r, old->r, n_old * sizeof(ni->r[0]));
+	memcpy(ni->r + n_old, rs, n * sizeof(ni->r[0]));
+	ni->n = n_old + n;
+	qsort(ni->r, ni->n, sizeof(ni->r[0]), base_cmp);
 	/* Readers may still walk the old index: keep it until destroy. */
 	if (old != NULL)
 		a->old_index[a->n_old_index++] = old;
@@ -135,13 +158,13 @@ nta_region_overlaps(const struct nta_arena *a, const uint8_t *base, size_t len)
 }
 
 struct nta_region *
-nta_region_add(struct nta_arena *a, size_t size, bool jumbo, uint8_t *base, uint64_t iova,
-		int *err)
+nta_region_new(struct nta_arena *a, size_t size, bool jumbo, uint8_t *base, uint64_t iova,
+		uint32_t ahead, int *err)
 {
 	struct nta_region *r;
 	int rc;
 
-	if (a->n_regions == a->max_ids) {
+	if (a->n_regions + ahead >= a->max_ids) {
 		*err = -ENOSPC;
 		return NULL;
 	}
@@ -150,11 +173,11 @@ nta_region_add(struct nta_arena *a, size_t size, bool jumbo, uint8_t *base, uint
 		*err = -ENOMEM;
 		return NULL;
 	}
-	r->id = a->n_regions;
+	r->id = a->n_regions + ahead;
 	r->jumbo = jumbo;
 	r->fd = -1;
 	if (base == NULL) {
-		uint32_t k = jumbo ? 0 : a->jumbo_slots + a->n_ordinary;
+		uint32_t k = jumbo ? 0 : a->jumbo_slots + a->n_ordinary + ahead;
 		void *at = NULL;
 
 		if (a->va_len != 0 && k < a->n_slots)
@@ -170,25 +193,57 @@ nta_region_add(struct nta_arena *a, size_t size, bool jumbo, uint8_t *base, uint
 		r->base = base;
 		r->iova = iova;
 	}
-	if (region_init(r, size / NTA_UNIT) == NULL || index_add(a, r) != 0) {
+	if (region_init(r, size / NTA_UNIT) == NULL) {
 		nta_region_delete(r);
 		*err = -ENOMEM;
 		return NULL;
 	}
-	a->regions[r->id] = r;
-	if (r->in_reservation) {
-		uintptr_t k = ((uintptr_t)r->base - a->va_base) >> a->va_shift;
-		uintptr_t last = ((uintptr_t)r->base + size - 1 - a->va_base) >> a->va_shift;
+	return r;
+}
 
-		for (; k <= last; k++)
-			__atomic_store_n(&a->slot[k], r, __ATOMIC_RELEASE);
+int
+nta_region_publish(struct nta_arena *a, struct nta_region *const *rs, uint32_t n)
+{
+	uint32_t i;
+
+	if (index_add(a, rs, n) != 0)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct nta_region *r = rs[i];
+
+		a->regions[r->id] = r;
+		if (r->in_reservation) {
+			uintptr_t k = ((uintptr_t)r->base - a->va_base) >> a->va_shift;
+			uintptr_t last = ((uintptr_t)r->base + nta_region_bytes(r) - 1 -
+				a->va_base) >> a->va_shift;
+
+			for (; k <= last; k++)
+				__atomic_store_n(&a->slot[k], r, __ATOMIC_RELEASE);
+		}
+		if (r->jumbo)
+			a->jumbo = (int)r->id;
+		else
+			a->n_ordinary++;
 	}
-	__atomic_store_n(&a->n_regions, r->id + 1, __ATOMIC_RELEASE);
-	if (jumbo)
-		a->jumbo = (int)r->id;
-	else
-		a->n_ordinary++;
-	NTA_VERIFY_MUTATION(a, r, NULL, "new region");
+	__atomic_store_n(&a->n_regions, a->n_regions + n, __ATOMIC_RELEASE);
+	for (i = 0; i < n; i++)
+		NTA_VERIFY_MUTATION(a, rs[i], NULL, "new region");
+	return 0;
+}
+
+struct nta_region *
+nta_region_add(struct nta_arena *a, size_t size, bool jumbo, uint8_t *base, uint64_t iova,
+		int *err)
+{
+	struct nta_region *r = nta_region_new(a, size, jumbo, base, iova, 0, err);
+
+	if (r == NULL)
+		return NULL;
+	*err = nta_region_publish(a, &r, 1);
+	if (*err != 0) {
+		nta_region_delete(r);
+		return NULL;
+	}
 	return r;
 }
 
@@ -197,7 +252,7 @@ nta_region_take(struct nta_region *r, avl_t node, uint64_t n, size_t align)
 {
 	struct nta_tree *t = &r->tree;
 	struct nta_node *nd = nta_node(t, node);
-	uint64_t s = nd->start, len = nta_node_len(nd), pre = 0, post, want;
+	uint64_t s = nd->start, len = nta_node_len(nd), pre = 0, post;
 	int rc;
 
 	NTA_ASSERT(node != 0, "a free extent to take from");
@@ -205,10 +260,7 @@ nta_region_take(struct nta_region *r, avl_t node, uint64_t n, size_t align)
 	 * Keep enough spare nodes that any sequence of frees finds one: a
 	 * region with B used or cached blocks has at most B + 1 free extents.
 	 */
-	want = r->nonfree_blocks + 3;
-	if (want > t->max_nodes - 1)
-		want = t->max_nodes - 1;
-	if (want > t->count && nta_tree_reserve(t, want - t->count) != 0)
+	if (reserve_nodes(t, r->nonfree_blocks + TAKE_SPARE_NODES) != 0)
 		return NULL;
 	if (align > NTA_UNIT)
 		pre = nta_align_skip(r, nd, align);
@@ -377,6 +429,6 @@ nta_region_info(const struct nta_arena *a, uint32_t id, struct nta_region_info *
 	info->iova = nta_region_iova(r);
 	info->fd = r->fd;
 	info->page_size = r->owned ? a->page_size : 0;
-	snprintf(info->path, sizeof(info->path), "%s", r->path);
+	info->path[0] = '\0';
 	return 0;
 }

@@ -146,10 +146,21 @@ nta_align_skip(const struct nta_region *r, const struct nta_node *nd, size_t ali
 }
 
 /*
- * Add a region: mapped by the backing (base NULL) or at base (external).
- * Under lock (or before the arena is shared). The region, or NULL with a
- * negative errno in *err.
+ * A region not yet in the arena: mapped by the backing (base NULL) or at
+ * base (external), its metadata ready, id the ahead-th after the arena's
+ * regions (so that a call can make several before it publishes them).
+ * Nothing of the arena changes. Under lock. The region, or NULL with a
+ * negative errno in *err; nta_region_delete() undoes it.
  */
+struct nta_region *nta_region_new(struct nta_arena *a, size_t size, bool jumbo, uint8_t *base,
+		uint64_t iova, uint32_t ahead, int *err);
+/*
+ * Put regions rs[0, n) from nta_region_new() (ahead 0 to n - 1) in the
+ * arena, all at once: 0, or -ENOMEM with the arena unchanged (the regions
+ * are still the caller's). Under lock.
+ */
+int nta_region_publish(struct nta_arena *a, struct nta_region *const *rs, uint32_t n);
+/* nta_region_new() and nta_region_publish() of one region. */
 struct nta_region *nta_region_add(struct nta_arena *a, size_t size, bool jumbo, uint8_t *base,
 		uint64_t iova, int *err);
 /* Unmap a region (if the arena mapped it) and free its metadata; NULL is ignored. */

@@ -115,9 +115,13 @@ nta_dump(FILE *f, struct nta_arena *a, int verbose)
 		const struct nta_region *r = a->regions[i];
 		avl_t n;
 
-		fprintf(f, "  region %u%s: %p, %" PRIu64 " units, %" PRIu64 " free, height %u:",
-			r->id, r->jumbo ? " (jumbo)" : "", (void *)r->base, r->units, r->free_units,
-			nta_tree_height(&r->tree));
+		fprintf(f, "  region %u%s: %p, ", r->id, r->jumbo ? " (jumbo)" : "",
+			(void *)r->base);
+		/* Files have no name: the fd is how another process gets at one. */
+		if (r->fd >= 0)
+			fprintf(f, "fd %d, ", r->fd);
+		fprintf(f, "%" PRIu64 " units, %" PRIu64 " free, height %u:", r->units,
+			r->free_units, nta_tree_height(&r->tree));
 		for (n = nta_tree_first(&r->tree); n != 0; n = nta_tree_next(&r->tree, n)) {
 			const struct nta_node *nd = nta_node(&r->tree, n);
 

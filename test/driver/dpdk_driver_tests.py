@@ -299,7 +299,7 @@ def check_regions(name, regs, st, pools):
     for rid, r in regs.items():
         if not isinstance(r, dict) or not HEX.match(r.get('base', '')) or \
                 not HEX.match(r.get('iova', '')) or not isinstance(r.get('size'), int) or \
-                not isinstance(r.get('path'), str):
+                r.get('file') not in (0, 1):
             fail('/nta/regions,%s: region %s is %r' % (name, rid, r))
     base, iova = pools[name][2], pools[name][3]
     if regs['0']['base'] != base or regs['0']['iova'] != iova:

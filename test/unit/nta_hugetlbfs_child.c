@@ -7,7 +7,11 @@
  * maps region files read-only and checks the pattern of each buffer named on
  * its command line:
  *
- *   nta_hugetlbfs_child -r PATH SIZE OFFSET:LEN:ID ... [-r PATH SIZE ...]
+ *   nta_hugetlbfs_child -r FILE SIZE OFFSET:LEN:ID ... [-r FILE SIZE ...]
+ *
+ * FILE is "fd:N" for a descriptor inherited from the parent, or a path
+ * (region files have no name: /proc/<pid>/fd/<fd> of the process that has
+ * the arena).
  *
  * Exit: 0 every buffer intact, 1 a buffer differs, 2 bad usage or a file
  * that cannot be opened or mapped.
@@ -27,9 +31,10 @@
 static void
 usage(const char *prog)
 {
-	printf("Usage: %s -r PATH SIZE OFFSET:LEN:ID ... [-r PATH SIZE OFFSET:LEN:ID ...]\n"
-		"Map each region file PATH (SIZE bytes) read-only and check that the\n"
-		"LEN bytes at OFFSET carry the test pattern of ID.\n"
+	printf("Usage: %s -r FILE SIZE OFFSET:LEN:ID ... [-r FILE SIZE OFFSET:LEN:ID ...]\n"
+		"Map each region file FILE (SIZE bytes; a path, or fd:N for inherited\n"
+		"descriptor N) read-only and check that the LEN bytes at OFFSET carry\n"
+		"the test pattern of ID.\n"
 		"Exit: 0 intact, 1 a buffer differs, 2 bad usage or I/O error.\n", prog);
 }
 
@@ -60,10 +65,18 @@ main(int argc, char **argv)
 				munmap((void *)(uintptr_t)map, size);
 			if (i + 2 >= argc || nta_test_parse_u64(argv[i + 2], &size) < 0 ||
 					size == 0) {
-				fprintf(stderr, "%s: -r needs PATH and a size in bytes\n", argv[0]);
+				fprintf(stderr, "%s: -r needs FILE and a size in bytes\n", argv[0]);
 				return 2;
 			}
-			fd = open(argv[i + 1], O_RDONLY);
+			if (strncmp(argv[i + 1], "fd:", 3) == 0) {
+				uint64_t v;
+
+				fd = nta_test_parse_u64(argv[i + 1] + 3, &v) == 0 &&
+					v <= INT32_MAX ? (int)v : -1;
+				errno = EBADF;
+			} else {
+				fd = open(argv[i + 1], O_RDONLY);
+			}
 			if (fd < 0) {
 				fprintf(stderr, "%s: open %s: %s\n", argv[0], argv[i + 1],
 					strerror(errno));
@@ -80,7 +93,7 @@ main(int argc, char **argv)
 			continue;
 		}
 		if (map == NULL) {
-			fprintf(stderr, "%s: buffer '%s' before any -r PATH SIZE\n", argv[0],
+			fprintf(stderr, "%s: buffer '%s' before any -r FILE SIZE\n", argv[0],
 				argv[i]);
 			return 2;
 		}

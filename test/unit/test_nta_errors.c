@@ -734,6 +734,270 @@ fail:
 	return TEST_FAILED;
 }
 
+/* Expect nta_arena_add_memory() to fail with code err, changing nothing. */
+static int
+refuse_add(struct nta_arena *a, void *addr, size_t len, int err)
+{
+	struct nta_stats b;
+
+	TEST_ASSERT_EQUAL(nta_stats_get(a, &b), 0, "stats");
+	nta_errno = 0;
+	TEST_ASSERT_EQUAL(nta_arena_add_memory(a, addr, len, UINT64_MAX), -1,
+		"add_memory(%p, %zu) accepted", addr, len);
+	TEST_ASSERT_EQUAL(nta_errno, err, "add_memory(%p, %zu) errno", addr, len);
+	return same_state(a, &b, 0, 0);
+}
+
+/* Expect nta_arena_add_memory() to add len bytes as regions first, first + 1, ... */
+static int
+accept_add(struct nta_arena *a, void *addr, size_t len, int first, uint32_t regions)
+{
+	struct nta_stats b, s;
+	int id;
+
+	TEST_ASSERT_EQUAL(nta_stats_get(a, &b), 0, "stats");
+	nta_errno = 0;
+	id = nta_arena_add_memory(a, addr, len, UINT64_MAX);
+	TEST_ASSERT_EQUAL(id, first, "add_memory(%p, %zu): errno %d (%s)", addr, len, nta_errno,
+		nta_strerror(nta_errno));
+	TEST_ASSERT_EQUAL(nta_verify(a), 0, "nta_verify after add_memory");
+	TEST_ASSERT_EQUAL(nta_stats_get(a, &s), 0, "stats");
+	TEST_ASSERT_EQUAL(s.regions, b.regions + regions, "regions added");
+	TEST_ASSERT_EQUAL(s.bytes_total, b.bytes_total + len / NTA_UNIT * NTA_UNIT,
+		"bytes added");
+	TEST_ASSERT_EQUAL(s.bytes_free, b.bytes_free + len / NTA_UNIT * NTA_UNIT,
+		"free bytes added");
+	return TEST_SUCCESS;
+}
+
+static struct nta_arena *
+make_external(size_t region_size, unsigned int max_regions)
+{
+	struct nta_arena_config cfg = {
+		.name = "ext", .backing = NTA_BACKING_EXTERNAL, .region_size = region_size,
+		.max_regions = max_regions, .flags = NTA_ARENA_F_QUIET,
+	};
+	struct nta_arena *a = nta_arena_create(&cfg);
+
+	if (a == NULL)
+		printf("nta_arena_create(external): errno %d (%s)\n", nta_errno,
+			nta_strerror(nta_errno));
+	return a;
+}
+
+/* End of a test with arena a and the caller's memory mem: rc. */
+static int
+finish(struct nta_arena *a, void *mem, int rc)
+{
+	nta_arena_destroy(a);
+	free(mem);
+	return rc;
+}
+
+/* Allocate size bytes from a, which must come from region id; verify. */
+static int
+alloc_in(struct nta_arena *a, size_t size, int id, void **p)
+{
+	*p = nta_alloc(a, size);
+	TEST_ASSERT_NOT_NULL(*p, "alloc(%zu): errno %d", size, nta_errno);
+	TEST_ASSERT_EQUAL(nta_region_of(a, *p), id, "region of a %zu-byte buffer", size);
+	TEST_ASSERT_EQUAL(nta_verify(a), 0, "nta_verify after alloc(%zu)", size);
+	return TEST_SUCCESS;
+}
+
+/*
+ * Regions of one and two units are regions like the others: added, served
+ * and merged (their free-extent tree has fewer nodes than a larger region
+ * keeps spare).
+ */
+static int
+test_add_memory_tiny(void)
+{
+	struct nta_arena *a = make_external(REGION_SIZE, 8);
+	struct nta_arena *u = make_external(NTA_UNIT, 8);
+	uint8_t *mem = aligned_alloc(4096, 4096);
+	uint8_t *big = aligned_alloc(4096, 2 * REGION_SIZE);
+	void *p[4];
+	unsigned int i;
+
+	TEST_ASSERT(a != NULL && u != NULL && mem != NULL && big != NULL, "setup");
+	CHECK(accept_add(a, mem, NTA_UNIT, 0, 1));
+	CHECK(accept_add(a, mem + 2 * NTA_UNIT, 2 * NTA_UNIT, 1, 1));
+	/* A region and one unit: two regions, the unit the second. */
+	CHECK(accept_add(a, big, REGION_SIZE + NTA_UNIT, 2, 2));
+	/* First region that fits, lowest id first: 32 B in region 0, 64 B in region 1. */
+	CHECK(alloc_in(a, NTA_UNIT, 0, &p[0]));
+	CHECK(alloc_in(a, NTA_UNIT, 1, &p[1]));
+	CHECK(alloc_in(a, NTA_UNIT, 1, &p[2]));
+	for (i = 0; i < 3; i++)
+		if (nta_free(a, p[i]) != 0 || nta_verify(a) != 0)
+			goto fail;
+	nta_cache_flush(a);
+	CHECK(alloc_in(a, 2 * NTA_UNIT, 1, &p[3]));
+	if (nta_free(a, p[3]) != 0 || nta_verify(a) != 0)
+		goto fail;
+	/* An arena whose region size is one unit: three units are three regions. */
+	CHECK(accept_add(u, mem + 5 * NTA_UNIT, 3 * NTA_UNIT, 0, 3));
+	for (i = 0; i < 3; i++)
+		CHECK(alloc_in(u, NTA_UNIT, (int)i, &p[i]));
+	CHECK(refuse_alloc(u, NTA_UNIT, 0, ENOMEM));
+	for (i = 0; i < 3; i++)
+		if (nta_free(u, p[i]) != 0 || nta_verify(u) != 0)
+			goto fail;
+	nta_arena_destroy(a);
+	nta_arena_destroy(u);
+	free(mem);
+	free(big);
+	return TEST_SUCCESS;
+fail:
+	nta_arena_destroy(a);
+	nta_arena_destroy(u);
+	free(mem);
+	free(big);
+	return TEST_FAILED;
+}
+
+/*
+ * Memory of one region and a unit: all of it is taken (two regions), or
+ * none of it (the arena as it was), never the first region alone behind a
+ * refusal.
+ */
+static int
+test_add_memory_tail(void)
+{
+	size_t rs = (size_t)2 << 20;
+	struct nta_arena *a = make_external(rs, 8);
+	uint8_t *mem = aligned_alloc(4096, rs + 4096);
+	struct nta_stats b;
+	void *p;
+	int id;
+
+	TEST_ASSERT(a != NULL && mem != NULL, "setup");
+	if (nta_stats_get(a, &b) != 0)
+		goto fail;
+	nta_errno = 0;
+	id = nta_arena_add_memory(a, mem, rs + NTA_UNIT, UINT64_MAX);
+	if (id < 0) {
+		printf("  2 MB + 32 B refused: errno %d (%s)\n", nta_errno,
+			nta_strerror(nta_errno));
+		CHECK(same_state(a, &b, 0, 0));
+		CHECK(refuse_alloc(a, NTA_UNIT, 0, ENOMEM));
+	} else {
+		/* Accepted: the whole first region, then the unit after it. */
+		TEST_ASSERT_EQUAL(nta_verify(a), 0, "nta_verify after add_memory");
+		if (id != 0 || nta_stats_get(a, &b) != 0 || b.regions != 2 ||
+				b.bytes_total != rs + NTA_UNIT) {
+			printf("2 MB + 32 B: id %d, %u regions, %" PRIu64 " bytes\n", id,
+				b.regions, b.bytes_total);
+			goto fail;
+		}
+		CHECK(alloc_in(a, rs, 0, &p));
+		CHECK(alloc_in(a, NTA_UNIT, 1, &p));
+		CHECK(refuse_alloc(a, NTA_UNIT, 0, ENOMEM));
+	}
+	return finish(a, mem, TEST_SUCCESS);
+fail:
+	return finish(a, mem, TEST_FAILED);
+}
+
+/*
+ * max_regions is 2: memory for three regions is refused whole, with the
+ * arena empty or with one region already in; what fits goes in.
+ */
+static int
+test_add_memory_enospc(void)
+{
+	struct nta_arena *a = make_external(REGION_SIZE, 2);
+	uint8_t *mem = aligned_alloc(4096, 4 * REGION_SIZE);
+	void *p[2];
+
+	TEST_ASSERT(a != NULL && mem != NULL, "setup");
+	CHECK(refuse_add(a, mem, 3 * REGION_SIZE, ENOSPC));
+	CHECK(refuse_add(a, mem, 2 * REGION_SIZE + NTA_UNIT, ENOSPC));
+	CHECK(refuse_alloc(a, NTA_UNIT, 0, ENOMEM));
+	CHECK(accept_add(a, mem, REGION_SIZE, 0, 1));
+	CHECK(refuse_add(a, mem + REGION_SIZE, 2 * REGION_SIZE, ENOSPC));
+	CHECK(refuse_add(a, mem + REGION_SIZE, REGION_SIZE + NTA_UNIT, ENOSPC));
+	CHECK(accept_add(a, mem + 2 * REGION_SIZE, REGION_SIZE, 1, 1));
+	CHECK(refuse_add(a, mem + REGION_SIZE, NTA_UNIT, ENOSPC));
+	/* Both regions are the caller's memory, whole. */
+	CHECK(alloc_in(a, REGION_SIZE, 0, &p[0]));
+	CHECK(alloc_in(a, REGION_SIZE, 1, &p[1]));
+	if (p[0] != mem || p[1] != mem + 2 * REGION_SIZE) {
+		printf("buffers at %p %p, memory at %p\n", p[0], p[1], (void *)mem);
+		goto fail;
+	}
+	CHECK(refuse_alloc(a, NTA_UNIT, 0, ENOMEM));
+	if (nta_free(a, p[0]) != 0 || nta_free(a, p[1]) != 0 || nta_verify(a) != 0)
+		goto fail;
+	return finish(a, mem, TEST_SUCCESS);
+fail:
+	return finish(a, mem, TEST_FAILED);
+}
+
+/* An aligned allocation that only a new region can serve: it grows. */
+static int
+grow_aligned(struct nta_arena *a, size_t size, size_t align, int id)
+{
+	struct nta_stats b;
+	uint8_t *p;
+
+	TEST_ASSERT_EQUAL(nta_stats_get(a, &b), 0, "stats");
+	p = nta_alloc_aligned(a, size, align);
+	TEST_ASSERT_NOT_NULL(p, "alloc_aligned(%zu, %zu): errno %d (%s)", size, align, nta_errno,
+		nta_strerror(nta_errno));
+	TEST_ASSERT_EQUAL((uintptr_t)p % align, 0, "alignment of %p", (void *)p);
+	TEST_ASSERT_EQUAL(nta_region_of(a, p), id, "region of the aligned buffer");
+	TEST_ASSERT(nta_size(a, p) >= size, "size %zu", nta_size(a, p));
+	TEST_ASSERT_EQUAL(nta_verify(a), 0, "nta_verify after alloc_aligned");
+	return TEST_SUCCESS;
+}
+
+/*
+ * A new region starts aligned to the region size (in the arena's reserved
+ * range) or to the page size (elsewhere): growth is needed and done for an
+ * aligned buffer up to that alignment, and refused (arena unchanged) beyond.
+ */
+static int
+test_aligned_growth(void)
+{
+	size_t rs = (size_t)2 << 20, odd = 3 * REGION_SIZE;
+	struct nta_arena_config cfg = { .name = "grow", .flags = NTA_ARENA_F_QUIET };
+	struct nta_arena *a = nta_arena_create(&cfg), *o = NULL;
+	struct nta_stats s;
+	void *p, *q;
+
+	TEST_ASSERT_NOT_NULL(a, "create: errno %d", nta_errno);
+	if (nta_stats_get(a, &s) != 0 || s.bytes_total != rs) {
+		printf("default arena: %" PRIu64 " bytes (want one 2 MB region)\n", s.bytes_total);
+		goto fail;
+	}
+	p = nta_alloc(a, 64);
+	if (p == NULL)
+		goto fail;
+	CHECK(grow_aligned(a, 64, rs, 1));
+	CHECK(grow_aligned(a, rs, rs, 2));
+	CHECK(grow_aligned(a, rs - NTA_UNIT, 4096, 3));
+	/* Region size not a power of two: no reserved range, page-aligned regions. */
+	cfg.region_size = odd;
+	cfg.max_regions = 3;
+	o = nta_arena_create(&cfg);
+	/* 8 KB used at its start: region 0 cannot serve the requests below. */
+	if (o == NULL || (q = nta_alloc(o, 8192)) == NULL)
+		goto fail;
+	CHECK(grow_aligned(o, odd, 4096, 1));
+	CHECK(refuse_alloc(o, odd, 8192, ENOMEM));
+	CHECK(refuse_alloc(o, odd - 4096 + NTA_UNIT, 8192, ENOMEM));
+	CHECK(grow_aligned(o, odd - 4096, 8192, 2));
+	nta_arena_destroy(a);
+	nta_arena_destroy(o);
+	return TEST_SUCCESS;
+fail:
+	nta_arena_destroy(a);
+	nta_arena_destroy(o);
+	return TEST_FAILED;
+}
+
 /* Log capture. */
 static unsigned int log_lines;
 static int log_level;
@@ -803,6 +1067,10 @@ static const struct nta_test_case cases[] = {
 	{ "bad_config", test_bad_config },
 	{ "forged_desc", test_forged_desc },
 	{ "external_memory", test_external_memory },
+	{ "add_memory_tiny", test_add_memory_tiny },
+	{ "add_memory_tail", test_add_memory_tail },
+	{ "add_memory_enospc", test_add_memory_enospc },
+	{ "aligned_growth", test_aligned_growth },
 	{ "log_line", test_log_line },
 	{ NULL, NULL },
 };

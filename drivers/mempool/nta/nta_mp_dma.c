@@ -164,7 +164,7 @@ mpn_reg_get(struct nta_arena *arena, size_t page_size)
 	if (r == NULL)
 		return NULL;
 	if (page_size == 0) {
-		if (nta_region_info(arena, 0, &ri) == 0 && (ri.fd >= 0 || ri.path[0] != '\0'))
+		if (nta_region_info(arena, 0, &ri) == 0 && ri.fd >= 0)
 			page_size = gethugepagesize();
 		else
 			page_size = sysconf(_SC_PAGESIZE);

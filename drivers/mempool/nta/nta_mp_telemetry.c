@@ -178,7 +178,8 @@ mpn_tel_region(const struct nta_region_info *ri)
 	snprintf(hex, sizeof(hex), "0x%" PRIx64, ri->iova);
 	rte_tel_data_add_dict_string(r, "iova", hex);
 	rte_tel_data_add_dict_int(r, "jumbo", ri->jumbo);
-	rte_tel_data_add_dict_string(r, "path", ri->path);
+	/* 1: a hugetlbfs file with no name, shareable by fd (nta_region_info). */
+	rte_tel_data_add_dict_int(r, "file", ri->fd >= 0);
 	return r;
 }
 

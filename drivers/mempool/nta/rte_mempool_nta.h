@@ -79,7 +79,8 @@ struct rte_nta_pool_config {
 
 /**
  * Create a pktmbuf pool whose memory is an arena's: hugetlbfs files that
- * another process may map (nta_region_info() gives their fd and path).
+ * another process may map (nta_region_info() gives their fd; the files have
+ * no name, so nothing is left in hugetlbfs when the process ends).
  * Modelled on rte_pktmbuf_pool_create_by_ops(). The arena gets as many
  * regions as n mbufs need; each region is registered with
  * rte_extmem_register() (IOVAs from rte_mem_virt2iova() per page) and
@@ -108,7 +109,7 @@ struct rte_nta_pool_config {
  *   - EINVAL: NULL name, n == 0, priv_size misaligned, an mbuf larger than a
  *     region, a region larger than a hugepage when IOVA is physical, or an
  *     invalid cfg.
- *   - ENOENT: no hugetlbfs mount for the page size.
+ *   - ENOENT: no hugepages of the page size.
  *   - ENOMEM: not enough hugepages or memory.
  *   - EEXIST: a memzone (pool) of that name exists.
  *   - ENOSPC: too many memzones or external memory chunks.
@@ -140,7 +141,7 @@ struct rte_mempool *rte_nta_pktmbuf_pool_create(const char *name, unsigned int n
  *   - EINVAL: NULL name, n == 0, data_room_size == 0, priv_size misaligned,
  *     a data room larger than a region, a region larger than a hugepage when
  *     IOVA is physical, or an invalid cfg.
- *   - ENOENT: no hugetlbfs mount for the page size.
+ *   - ENOENT: no hugepages of the page size.
  *   - ENOMEM: not enough hugepages or memory, or n buffers do not fit the
  *     arena's max_regions.
  *   - EEXIST: a memzone (pool) of that name exists.
