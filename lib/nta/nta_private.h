@@ -21,10 +21,12 @@
  *   block:   [ used  ][    free       ][c ][ used      ][ free ]
  *   head:     1   0   1   0   0   0   1   1   0   0   1   0
  *   free:     0   0   1   0   0   0   0   0   0   0   1   0
- *   used:     1   0   0   0   0   0   0   1   0   0   0   0   (bytes)
+ *   used:     2   0   0   0   0   0   0   3   0   0   0   0   (bytes)
  *
  * The length of a block is the distance from its head bit to the next head
- * bit (or to the region end), found in O(1) through summary levels.
+ * bit (or to the region end), found in O(1) through summary levels. The used
+ * byte of a used block holds its length too, when below 255 units (255 for
+ * longer blocks), so that a free need not read the head bitmap.
  */
 
 #include <stdbool.h>
@@ -224,6 +226,7 @@ unsigned int nta_tree_check(const struct nta_tree *t,
  * Invariants (checked by nta_verify()):
  *   head bit 0 is set (unit 0 starts a block)
  *   free  ⊆ head; used ⊆ head; free ∩ used = ∅
+ *   used[u] = min(units of the block at u, 255) for every used block
  *   for each free extent (s, l): free bit s set, the next head is s + l
  *       (or units), and (s, l) is in the tree exactly once
  *   the tree holds no other extent; free_units = Σ l over the tree
@@ -247,7 +250,8 @@ struct nta_region {
 	char path[256];
 	struct nta_bitmap head;   /* a block starts at unit u */
 	struct nta_bitmap free;   /* a free extent starts at unit u */
-	uint8_t *used;            /* 1: a caller's buffer starts at unit u */
+	uint8_t *used;            /* not 0: a caller's buffer starts at unit u; */
+				  /* min(its units, 255) (nta_used_code()) */
 	struct nta_tree tree;
 	uint64_t free_units;      /* units in the tree */
 	uint64_t max_free;        /* units of the largest free extent */

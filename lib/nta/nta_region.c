@@ -242,7 +242,7 @@ nta_region_take(struct nta_region *r, avl_t node, uint64_t n, size_t align)
 		nta_bitmap_set(&r->head, s + pre + n);
 		nta_bitmap_set(&r->free, s + pre + n);
 	}
-	nta_used_set(r, s + pre);
+	nta_used_set(r, s + pre, n);
 	r->free_units -= n;
 	r->nonfree_blocks++;
 	if (len == r->max_free)     /* the rest is smaller: the largest may have gone */

@@ -62,27 +62,42 @@ nta_unpoison(const void *p, size_t len)
  * thing two threads can write side by side without an atomic read-modify-
  * write: allocation marks a byte with a plain store, and only free needs an
  * atomic exchange (to catch two threads freeing one buffer at once).
+ *
+ * The mark of a used buffer is its length code, nta_used_code(units): the
+ * units themselves below NTA_USED_LONG, NTA_USED_LONG for longer buffers. A
+ * free learns the length from the byte it exchanges anyway, without reading
+ * the head bitmap (one cache line fewer) unless the buffer is long.
  */
+#define NTA_USED_LONG 255
+
+static inline uint8_t
+nta_used_code(uint64_t units)
+{
+	return units < NTA_USED_LONG ? (uint8_t)units : NTA_USED_LONG;
+}
+
 static inline bool
 nta_used_test(const struct nta_region *r, uint64_t u)
 {
 	return __atomic_load_n(&r->used[u], __ATOMIC_RELAXED) != 0;
 }
 
+/* Mark the buffer of n units at u used. */
 static inline void
-nta_used_set(struct nta_region *r, uint64_t u)
+nta_used_set(struct nta_region *r, uint64_t u, uint64_t n)
 {
-	__atomic_store_n(&r->used[u], 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->used[u], nta_used_code(n), __ATOMIC_RELAXED);
 }
 
 /*
- * Clear the used mark of u; true if it was set. An exchange, so that of two
- * threads freeing the same buffer at the same instant exactly one wins.
+ * Clear the used mark of u; its length code, 0 if it was not set. An
+ * exchange, so that of two threads freeing the same buffer at the same
+ * instant exactly one wins.
  */
-static inline bool
+static inline uint8_t
 nta_used_take(struct nta_region *r, uint64_t u)
 {
-	return __atomic_exchange_n(&r->used[u], 0, __ATOMIC_RELAXED) != 0;
+	return __atomic_exchange_n(&r->used[u], 0, __ATOMIC_RELAXED);
 }
 
 /* Units of the block that starts at u. */
