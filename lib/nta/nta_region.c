@@ -212,7 +212,7 @@ nta_region_take(struct nta_region *r, avl_t node, uint64_t n, size_t align)
 	want = r->nonfree_blocks + 3;
 	if (want > t->max_nodes - 1)
 		want = t->max_nodes - 1;
-	if (want > t->count && nta_tree_reserve(t, want - t->count) != 0)
+	if (want > t->capacity && nta_tree_reserve(t, want - t->count) != 0)
 		return NULL;
 	nd = nta_node(t, node);     /* after the reserve: the node table may move */
 	s = nd->start;
@@ -262,7 +262,7 @@ nta_region_give(struct nta_arena *a, struct nta_region *r, uint64_t u, uint64_t 
 		"the block given back starts a block that is not free");
 	nta_poison(r->base + u * NTA_UNIT, n * NTA_UNIT);
 	if (u > 0) {
-		uint64_t p = nta_bitmap_prev(&r->head, u - 1);
+		uint64_t p = nta_block_head(r, u - 1);
 
 		if (nta_bitmap_test(&r->free, p)) {
 			pn = nta_tree_find(t, p, u - p);

@@ -119,6 +119,19 @@ nta_block_units(const struct nta_region *r, uint64_t u)
 	return nta_bitmap_next(&r->head, i) - u;
 }
 
+/* First unit of the block that holds unit i (the last head bit <= i). */
+static inline uint64_t
+nta_block_head(const struct nta_region *r, uint64_t i)
+{
+	uint64_t x = __atomic_load_n(&r->head.lvl[0][i / 64], __ATOMIC_RELAXED) &
+		(~UINT64_C(0) >> (63 - i % 64));
+
+	/* Most blocks start within this word: look there first. */
+	if (likely(x != 0))
+		return (i & ~UINT64_C(63)) + 63 - (uint64_t)__builtin_clzll(x);
+	return nta_bitmap_prev(&r->head, i);
+}
+
 static inline uint64_t
 nta_region_bytes(const struct nta_region *r)
 {
