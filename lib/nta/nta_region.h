@@ -105,16 +105,26 @@ static inline uint64_t
 nta_block_units(const struct nta_region *r, uint64_t u)
 {
 	const uint64_t *w = r->head.lvl[0];
-	uint64_t i = u + 1, x;
+	uint64_t i = u + 1, x, k;
 
-	/* Most buffers end within this word or the next: look there first. */
-	if (likely(i + 64 < r->units)) {
+	/*
+	 * Most buffers end within this word; longer ones (a jumbo frame spans
+	 * five words) within the 64 words the summary word above covers.
+	 */
+	if (likely(i < r->units)) {
 		x = __atomic_load_n(&w[i / 64], __ATOMIC_RELAXED) >> (i % 64);
 		if (x != 0)
 			return (uint64_t)__builtin_ctzll(x) + 1;
-		x = __atomic_load_n(&w[i / 64 + 1], __ATOMIC_RELAXED);
-		if (x != 0)
-			return 64 - i % 64 + (uint64_t)__builtin_ctzll(x) + 1;
+		k = i / 64 + 1;
+		if (r->head.levels > 1 && k < r->head.words[0]) {
+			x = __atomic_load_n(&r->head.lvl[1][k / 64], __ATOMIC_RELAXED) >> (k % 64);
+			if (x != 0) {
+				k += (uint64_t)__builtin_ctzll(x);
+				x = __atomic_load_n(&w[k], __ATOMIC_RELAXED);
+				if (x != 0)    /* else a writer emptied it meanwhile */
+					return k * 64 + (uint64_t)__builtin_ctzll(x) - u;
+			}
+		}
 	}
 	return nta_bitmap_next(&r->head, i) - u;
 }
