@@ -137,6 +137,10 @@ size_t buddy_size(const struct buddy *b);
 #define TARGET_IMIX_RATIO 1.02
 #define TARGET_VS_RTE 10.0
 #define TARGET_P999_NS 2000.0
+/* Targets of issue 11, against rivals measured in the same run. */
+#define TARGET_TREE_VS_JE_IMIX 4.0   /* tree path (no cache) / jemalloc, IMIX */
+#define TARGET_TREE_VS_JE_JUMBO 3.0
+#define TARGET_P999_IMIX_NS 100.0
 
 /* Sections of the run (--only). */
 enum {

@@ -352,6 +352,31 @@ target(bool measured, bool pass, const char *fmt, ...)
 	printf("\n");
 }
 
+/* Issue 11's targets 1, 2 and 4 for mix mi. */
+static void
+print_targets_11(unsigned int mi)
+{
+	const struct tp_result *n = &bench_tp[mi][BA_NTA], *nc = &bench_tp[mi][BA_NTA_NOCACHE];
+	const struct tp_result *je = &bench_tp[mi][BA_JEMALLOC], *mm = &bench_tp[mi][BA_MIMALLOC];
+	double best = je->ok && (!mm->ok || je->ns_pair <= mm->ns_pair) ? je->ns_pair :
+		mm->ok ? mm->ns_pair : 0;
+	double k = mi == 0 ? TARGET_TREE_VS_JE_IMIX : TARGET_TREE_VS_JE_JUMBO;
+
+	target(n->ok && best > 0, n->ok && n->ns_pair <= best,
+			"%s: NTA ns/pair <= min(jemalloc, mimalloc) (%.1f vs %.1f)",
+			bench_mixes[mi].name, n->ns_pair, best);
+	target(nc->ok && je->ok, nc->ok && je->ok && nc->ns_pair <= k * je->ns_pair,
+			"%s: NTA tree path (no cache) <= %.0fx jemalloc (%.2fx: %.1f vs %.1f ns/pair)",
+			bench_mixes[mi].name, k,
+			je->ok && je->ns_pair > 0 ? nc->ns_pair / je->ns_pair : 0,
+			nc->ns_pair, je->ns_pair);
+	if (mi == 0)
+		target(n->ok, n->ok && n->p999 <= TARGET_P999_IMIX_NS,
+				"%s: NTA p99.9 alloc latency %.0f ns <= %.0f ns (timer included; "
+				"max after warm-up %.0f ns)", bench_mixes[mi].name, n->p999,
+				TARGET_P999_IMIX_NS, n->max_ns);
+}
+
 void
 bench_print_targets(void)
 {
@@ -393,6 +418,7 @@ bench_print_targets(void)
 			target(n->ok, n->ok && n->p999 < TARGET_P999_NS,
 					"%s: NTA p99.9 alloc latency %.0f ns < %.0f ns",
 					bench_mixes[mi].name, n->p999, TARGET_P999_NS);
+			print_targets_11(mi);
 		}
 	}
 	if (!bench_opt.csv)

@@ -8,8 +8,9 @@
  * Fast path. nta_alloc() pops a buffer of exactly the requested unit count
  * from the calling thread's cache and marks it used (one store in the
  * region's used map). nta_free() clears the used mark (one atomic exchange,
- * which also catches a double free), reads the buffer's length from the head
- * bitmap and pushes it on the cache. No lock, O(1).
+ * which also catches a double free and returns the buffer's length code, so
+ * that only long buffers read the head bitmap) and pushes it on the cache.
+ * No lock, O(1).
  *
  * Slow path, under the arena lock. An allocation takes the best fit (the
  * smallest free extent that is large enough, the lowest address among equal
@@ -225,7 +226,7 @@ nta_alloc(struct nta_arena *a, size_t size)
 			struct nta_cache_ent *ent = nta_cache_pop(c, n);
 
 			if (likely(ent != NULL)) {
-				__atomic_store_n(ent->mark, 1, __ATOMIC_RELAXED);
+				__atomic_store_n(ent->mark, nta_used_code(n), __ATOMIC_RELAXED);
 				nta_cnt_add(&c->hits, 1);
 				return ent->ptr;
 			}
@@ -307,6 +308,7 @@ nta_free(struct nta_arena *a, void *ptr)
 	struct nta_region *r;
 	struct nta_cache *c;
 	uint64_t off, u, n;
+	uint8_t code;
 
 	if (ptr == NULL)
 		return 0;
@@ -314,9 +316,9 @@ nta_free(struct nta_arena *a, void *ptr)
 		return free_bad(a, ptr);
 	off = (uint64_t)((uint8_t *)ptr - r->base);
 	u = off / NTA_UNIT;
-	if (unlikely(off % NTA_UNIT != 0 || !nta_used_take(r, u)))
+	if (unlikely(off % NTA_UNIT != 0 || (code = nta_used_take(r, u)) == 0))
 		return free_bad(a, ptr);
-	n = nta_block_units(r, u);
+	n = likely(code != NTA_USED_LONG) ? code : nta_block_units(r, u);
 	c = nta_my_cache(a);
 	if (likely(c != NULL && n < NTA_CACHE_BINS && c->count < NTA_CACHE_CAP &&
 			c->units + n <= NTA_CACHE_UNITS_CAP)) {

@@ -10,12 +10,17 @@
  * 1.44 log2(n + 2) and every search, insert and delete is O(log2 n).
  *
  * Nodes are 12 bytes (16-bit avl_t) addressed by index, never by pointer: an
- * index is an avl_t, as wide as a unit number (-Davl_bits), and chunks of
- * nodes are added on demand without moving any node. Node 0 is "none".
+ * index is an avl_t, as wide as a unit number (-Davl_bits). They live in one
+ * table (one load from index to node), grown on demand by chunks of nodes;
+ * since nothing holds a node's address across a growth, the table may move.
+ * Node 0 is "none".
  *
  * Insert and delete walk down without recursion and retrace up through the
  * parent links, stopping at the first subtree whose height did not change
- * (an insert rotates at most once).
+ * (an insert rotates at most once). A removal relinks the successor in place
+ * of the removed node, so that every other node keeps its index and extent;
+ * a node whose key changes without leaving its in-order place is updated
+ * where it is (nta_tree_rekey()).
  */
 
 #include <errno.h>
@@ -58,18 +63,37 @@ set_right(struct nta_tree *t, avl_t i, avl_t c)
 		N(t, c)->parent = i;
 }
 
+/*
+ * The key (len, start) as one integer, (len - 1) above start, so that one
+ * comparison (one load of the adjacent fields) orders two extents. (Walks
+ * down with masks instead of branches measured slower here: the longer
+ * dependency chain costs more than the mispredictions it saves.)
+ */
+#if NTA_AVL_BITS == 16
+typedef uint32_t key_t_;
+#else
+typedef uint64_t key_t_;
+#endif
+
+static inline key_t_
+key_of(uint64_t len, uint64_t start)
+{
+	return (key_t_)(len - 1) << NTA_AVL_BITS | (key_t_)start;
+}
+
+static inline key_t_
+node_key(const struct nta_node *n)
+{
+	return (key_t_)n->len_m1 << NTA_AVL_BITS | n->start;
+}
+
 /* Order of key (len, start) against node i: <0, 0, >0. */
 static inline int
 key_cmp(const struct nta_tree *t, uint64_t len, uint64_t start, avl_t i)
 {
-	const struct nta_node *n = N(t, i);
-	uint64_t nl = nta_node_len(n);
+	key_t_ k = key_of(len, start), nk = node_key(N(t, i));
 
-	if (len != nl)
-		return len < nl ? -1 : 1;
-	if (start != n->start)
-		return start < n->start ? -1 : 1;
-	return 0;
+	return (k > nk) - (k < nk);
 }
 
 static avl_t
@@ -127,37 +151,37 @@ nta_tree_init(struct nta_tree *t, uint64_t max_extents)
 	memset(t, 0, sizeof(*t));
 	t->max_nodes = max_extents + 1;
 	t->max_chunks = (uint32_t)((t->max_nodes + NTA_NODE_CHUNK - 1) >> NTA_NODE_CHUNK_SHIFT);
-	t->chunk = calloc(t->max_chunks, sizeof(*t->chunk));
-	return t->chunk != NULL ? 0 : -ENOMEM;
+	return 0;
 }
 
 void
 nta_tree_fini(struct nta_tree *t)
 {
-	uint32_t c;
-
-	if (t->chunk == NULL)
-		return;
-	for (c = 0; c < t->n_chunks; c++)
-		free(t->chunk[c]);
-	free(t->chunk);
-	t->chunk = NULL;
+	free(t->node);
+	t->node = NULL;
+	t->n_chunks = 0;
 }
 
 int
 nta_tree_reserve(struct nta_tree *t, uint64_t n)
 {
 	while (t->capacity - t->count < n) {
+		/* Grow by a quarter (at least a chunk): amortised O(1) a node. */
+		uint32_t add = t->n_chunks / 4 > 0 ? t->n_chunks / 4 : 1;
+		uint32_t chunks = t->max_chunks - t->n_chunks < add ? t->max_chunks : t->n_chunks + add;
 		uint64_t first = (uint64_t)t->n_chunks << NTA_NODE_CHUNK_SHIFT;
-		uint64_t i, last = first + NTA_NODE_CHUNK;
-		struct nta_node *c;
+		uint64_t i, last = (uint64_t)chunks << NTA_NODE_CHUNK_SHIFT;
+		struct nta_node *nodes;
 
 		if (t->n_chunks == t->max_chunks)
 			return -ENOMEM;
-		c = calloc(NTA_NODE_CHUNK, sizeof(*c));
-		if (c == NULL)
+		/* Nodes are reached by index only: the table may move. */
+		nodes = realloc(t->node, last * sizeof(*nodes));
+		if (nodes == NULL)
 			return -ENOMEM;
-		t->chunk[t->n_chunks++] = c;
+		memset(&nodes[first], 0, (last - first) * sizeof(*nodes));
+		t->node = nodes;
+		t->n_chunks = chunks;
 		if (last > t->max_nodes)
 			last = t->max_nodes;
 		/* Chain the new nodes on the spare list, lowest index first. */
@@ -195,12 +219,21 @@ static void
 retrace(struct nta_tree *t, avl_t x)
 {
 	while (x != 0) {
-		avl_t parent = N(t, x)->parent;
-		uint8_t old = N(t, x)->height;
-		avl_t r = rebalance(t, x);
+		struct nta_node *n = N(t, x);
+		avl_t parent = n->parent, r;
+		uint32_t old = n->height, hl = ht(t, n->left), hr = ht(t, n->right), h;
 
-		if (r != x)
-			replace_child(t, parent, x, r);
+		if (hl <= hr + 1 && hr <= hl + 1) {
+			/* Still balanced: only the height may change. */
+			h = 1 + (hl > hr ? hl : hr);
+			if (h == old)
+				return;
+			n->height = (uint8_t)h;
+			x = parent;
+			continue;
+		}
+		r = rebalance(t, x);
+		replace_child(t, parent, x, r);
 		if (N(t, r)->height == old)
 			return;
 		x = parent;
@@ -212,6 +245,7 @@ nta_tree_insert(struct nta_tree *t, uint64_t start, uint64_t len)
 {
 	avl_t nn = t->spare, i = t->root;
 	struct nta_node *n;
+	key_t_ k;
 
 	NTA_ASSERT(nn != 0, "insert needs a spare node (nta_tree_reserve): node 0 means none");
 	NTA_ASSERT(len >= 1 && start + len <= NTA_REGION_MAX_UNITS, "the extent fits an avl_t");
@@ -228,67 +262,112 @@ nta_tree_insert(struct nta_tree *t, uint64_t start, uint64_t len)
 		t->root = nn;
 		return;
 	}
+	k = key_of(len, start);
 	for (;;) {
 		struct nta_node *c = N(t, i);
-		avl_t *link = key_cmp(t, len, start, i) < 0 ? &c->left : &c->right;
+		avl_t next = k < node_key(c) ? c->left : c->right;
 
-		if (*link == 0) {
-			*link = nn;
+		if (next == 0) {
+			if (k < node_key(c))
+				c->left = nn;
+			else
+				c->right = nn;
 			n->parent = i;
 			break;
 		}
-		i = *link;
+		i = next;
 	}
 	retrace(t, i);
+}
+
+void
+nta_tree_remove_node(struct nta_tree *t, avl_t z)
+{
+	struct nta_node *zn = N(t, z);
+	avl_t p = zn->parent, x;
+
+	NTA_ASSERT(z != 0 && zn->height != 0, "a node of the tree");
+	if (zn->left != 0 && zn->right != 0) {
+		/*
+		 * Two children: the successor y (no left child) takes z's place
+		 * in the tree, so that every other node keeps its extent (callers
+		 * may hold the index of another node across the removal).
+		 */
+		avl_t y = zn->right;
+		struct nta_node *yn;
+
+		while (N(t, y)->left != 0)
+			y = N(t, y)->left;
+		yn = N(t, y);
+		if (yn->parent != z) {
+			x = yn->parent;
+			set_left(t, x, yn->right);
+			set_right(t, y, zn->right);
+		} else {
+			x = y;
+		}
+		set_left(t, y, zn->left);
+		replace_child(t, p, z, y);
+		yn->height = zn->height;
+	} else {
+		replace_child(t, p, z, zn->left != 0 ? zn->left : zn->right);
+		x = p;
+	}
+	retrace(t, x);
+	zn->height = 0;
+	zn->left = zn->right = 0;
+	zn->parent = t->spare;
+	t->spare = z;
+	t->count--;
 }
 
 int
 nta_tree_remove(struct nta_tree *t, uint64_t start, uint64_t len)
 {
-	avl_t z = nta_tree_find(t, start, len), y, c, p;
-	struct nta_node *yn;
+	avl_t z = nta_tree_find(t, start, len);
 
 	if (z == 0)
 		return -1;
-	/*
-	 * A node with two children takes its successor's extent, and the
-	 * successor (which has no left child) leaves the tree instead. Nothing
-	 * outside the tree refers to a node by index, so the move is free.
-	 */
-	y = z;
-	if (N(t, z)->left != 0 && N(t, z)->right != 0) {
-		for (y = N(t, z)->right; N(t, y)->left != 0; y = N(t, y)->left)
-			;
-		N(t, z)->start = N(t, y)->start;
-		N(t, z)->len_m1 = N(t, y)->len_m1;
-	}
-	yn = N(t, y);
-	c = yn->left != 0 ? yn->left : yn->right;
-	p = yn->parent;
-	replace_child(t, p, y, c);
-	retrace(t, p);
-	yn->height = 0;
-	yn->left = yn->right = 0;
-	yn->parent = t->spare;
-	t->spare = y;
-	t->count--;
+	nta_tree_remove_node(t, z);
 	return 0;
+}
+
+void
+nta_tree_rekey(struct nta_tree *t, avl_t i, uint64_t start, uint64_t len)
+{
+	struct nta_node *n = N(t, i);
+	int c = key_cmp(t, len, start, i);
+	avl_t nb;
+
+	NTA_ASSERT(len >= 1 && start + len <= NTA_REGION_MAX_UNITS, "the extent fits an avl_t");
+	/*
+	 * The key moves towards one neighbour only: if it stays on its side,
+	 * the in-order position is unchanged and no link or height moves.
+	 */
+	nb = c > 0 ? nta_tree_next(t, i) : nta_tree_prev(t, i);
+	if (nb == 0 || (c > 0 ? key_cmp(t, len, start, nb) < 0 : key_cmp(t, len, start, nb) > 0)) {
+		n->start = (avl_t)start;
+		n->len_m1 = (avl_t)(len - 1);
+		return;
+	}
+	/* Out of order: unlink the node and insert it again (it is the spare head). */
+	nta_tree_remove_node(t, i);
+	nta_tree_insert(t, start, len);
 }
 
 avl_t
 nta_tree_best_fit(const struct nta_tree *t, uint64_t len)
 {
+	key_t_ k = key_of(len, 0);
 	avl_t i = t->root, best = 0;
 
+	/* Lower bound of (len, 0): the leftmost node of at least len units. */
 	while (i != 0) {
 		const struct nta_node *n = N(t, i);
+		bool fits = node_key(n) >= k;
 
-		if (nta_node_len(n) >= len) {
-			best = i;
-			i = n->left;
-		} else {
-			i = n->right;
-		}
+		best = fits ? i : best;
+		i = fits ? n->left : n->right;
 	}
 	return best;
 }
@@ -296,14 +375,16 @@ nta_tree_best_fit(const struct nta_tree *t, uint64_t len)
 avl_t
 nta_tree_find(const struct nta_tree *t, uint64_t start, uint64_t len)
 {
+	key_t_ k = key_of(len, start);
 	avl_t i = t->root;
 
 	while (i != 0) {
-		int c = key_cmp(t, len, start, i);
+		const struct nta_node *n = N(t, i);
+		key_t_ nk = node_key(n);
 
-		if (c == 0)
+		if (nk == k)
 			return i;
-		i = c < 0 ? N(t, i)->left : N(t, i)->right;
+		i = k < nk ? n->left : n->right;
 	}
 	return 0;
 }
@@ -340,6 +421,22 @@ nta_tree_next(const struct nta_tree *t, avl_t i)
 		return i;
 	}
 	for (p = N(t, i)->parent; p != 0 && N(t, p)->right == i; p = N(t, p)->parent)
+		i = p;
+	return p;
+}
+
+avl_t
+nta_tree_prev(const struct nta_tree *t, avl_t i)
+{
+	avl_t p;
+
+	if (N(t, i)->left != 0) {
+		i = N(t, i)->left;
+		while (N(t, i)->right != 0)
+			i = N(t, i)->right;
+		return i;
+	}
+	for (p = N(t, i)->parent; p != 0 && N(t, p)->left == i; p = N(t, p)->parent)
 		i = p;
 	return p;
 }

@@ -21,10 +21,12 @@
  *   block:   [ used  ][    free       ][c ][ used      ][ free ]
  *   head:     1   0   1   0   0   0   1   1   0   0   1   0
  *   free:     0   0   1   0   0   0   0   0   0   0   1   0
- *   used:     1   0   0   0   0   0   0   1   0   0   0   0   (bytes)
+ *   used:     2   0   0   0   0   0   0   3   0   0   0   0   (bytes)
  *
  * The length of a block is the distance from its head bit to the next head
- * bit (or to the region end), found in O(1) through summary levels.
+ * bit (or to the region end), found in O(1) through summary levels. The used
+ * byte of a used block holds its length too, when below 255 units (255 for
+ * longer blocks), so that a free need not read the head bitmap.
  */
 
 #include <stdbool.h>
@@ -150,15 +152,15 @@ _Static_assert(sizeof(struct nta_node) == 24, "an AVL node is 24 bytes with 32-b
 /* An AVL tree of n nodes is below 1.45 log2(n + 2) high: far below 255. */
 _Static_assert(NTA_AVL_BITS * 3 / 2 + 2 <= UINT8_MAX, "a node's height fits its uint8_t");
 
-/* Nodes are allocated in chunks; an index is (chunk, slot). */
+/* The node table grows by whole chunks of nodes. */
 #define NTA_NODE_CHUNK_SHIFT 8
 #define NTA_NODE_CHUNK (1u << NTA_NODE_CHUNK_SHIFT)
 
 /* The free index of one region: an AVL tree of free extents. */
 struct nta_tree {
-	struct nta_node **chunk;  /* chunk[i >> SHIFT][i & (CHUNK-1)] is node i */
-	uint32_t n_chunks;        /* chunks allocated */
-	uint32_t max_chunks;      /* chunk table size */
+	struct nta_node *node;    /* node[i] is node i; moves when it grows */
+	uint32_t n_chunks;        /* chunks allocated: n_chunks * CHUNK nodes */
+	uint32_t max_chunks;      /* chunks for max_nodes */
 	uint64_t max_nodes;       /* most nodes the tree may ever need (+1 for 0) */
 	uint64_t capacity;        /* nodes allocated, node 0 excluded */
 	uint64_t count;           /* nodes in the tree */
@@ -169,7 +171,7 @@ struct nta_tree {
 static inline struct nta_node *
 nta_node(const struct nta_tree *t, uint64_t i)
 {
-	return &t->chunk[i >> NTA_NODE_CHUNK_SHIFT][i & (NTA_NODE_CHUNK - 1)];
+	return &t->node[i];
 }
 
 static inline uint64_t
@@ -180,12 +182,23 @@ nta_node_len(const struct nta_node *n)
 
 int nta_tree_init(struct nta_tree *t, uint64_t max_extents);
 void nta_tree_fini(struct nta_tree *t);
-/* Make sure at least n spare nodes exist. 0, or -1 (ENOMEM). */
+/*
+ * Make sure at least n spare nodes exist. 0, or a negative errno (-ENOMEM).
+ * The node table may move: node pointers taken before are stale.
+ */
 int nta_tree_reserve(struct nta_tree *t, uint64_t n);
 /* Insert extent (start, len); needs a spare node (nta_tree_reserve()). */
 void nta_tree_insert(struct nta_tree *t, uint64_t start, uint64_t len);
 /* Remove extent (start, len). 0, or -1 if it is not in the tree. */
 int nta_tree_remove(struct nta_tree *t, uint64_t start, uint64_t len);
+/* Remove node i (in the tree); every other node keeps its index and extent. */
+void nta_tree_remove_node(struct nta_tree *t, avl_t i);
+/*
+ * Give node i (in the tree) the extent (start, len): in place when the new
+ * key keeps its in-order position (no link changes), else by a removal and an
+ * insertion of the same node. Needs no spare node.
+ */
+void nta_tree_rekey(struct nta_tree *t, avl_t i, uint64_t start, uint64_t len);
 /* Node of the smallest extent of at least len units (lowest start on ties). */
 avl_t nta_tree_best_fit(const struct nta_tree *t, uint64_t len);
 /* Node of extent (start, len), 0 if it is not in the tree. */
@@ -195,6 +208,8 @@ avl_t nta_tree_last(const struct nta_tree *t);
 /* In-order walk: first node, next node; 0 at the end. */
 avl_t nta_tree_first(const struct nta_tree *t);
 avl_t nta_tree_next(const struct nta_tree *t, avl_t n);
+/* In-order predecessor of n; 0 at the start. */
+avl_t nta_tree_prev(const struct nta_tree *t, avl_t n);
 static inline uint32_t
 nta_tree_height(const struct nta_tree *t)
 {
@@ -211,6 +226,7 @@ unsigned int nta_tree_check(const struct nta_tree *t,
  * Invariants (checked by nta_verify()):
  *   head bit 0 is set (unit 0 starts a block)
  *   free  ⊆ head; used ⊆ head; free ∩ used = ∅
+ *   used[u] = min(units of the block at u, 255) for every used block
  *   for each free extent (s, l): free bit s set, the next head is s + l
  *       (or units), and (s, l) is in the tree exactly once
  *   the tree holds no other extent; free_units = Σ l over the tree
@@ -233,7 +249,8 @@ struct nta_region {
 	int fd;                   /* its hugetlbfs file (no name), or -1 */
 	struct nta_bitmap head;   /* a block starts at unit u */
 	struct nta_bitmap free;   /* a free extent starts at unit u */
-	uint8_t *used;            /* 1: a caller's buffer starts at unit u */
+	uint8_t *used;            /* not 0: a caller's buffer starts at unit u; */
+				  /* min(its units, 255) (nta_used_code()) */
 	struct nta_tree tree;
 	uint64_t free_units;      /* units in the tree */
 	uint64_t max_free;        /* units of the largest free extent */

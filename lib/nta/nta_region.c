@@ -7,15 +7,20 @@
  * the two slow-path operations on a region's free extents, take (split the
  * best fit) and give (merge a block with its free neighbours).
  *
- * Take. An allocation takes a free extent found by best fit, removes it from
- * the tree and re-inserts the units it leaves (before the buffer when its
- * start was aligned, after it otherwise).
+ * Take. An allocation takes a free extent found by best fit; its node keeps
+ * the units it leaves (before the buffer when its start was aligned, after it
+ * otherwise) or leaves the tree on an exact fit.
  *
  * Give. A freed buffer (or a cached one, when a cache drains) merges with its
  * free neighbours: the previous block is found through the head bitmap, the
- * next one is the unit right after the buffer; merged neighbours leave the
- * tree and the union goes in. Every step is O(log2 N) in the extents of one
- * region.
+ * next one is the unit right after the buffer; the node of a merged neighbour
+ * takes the union (the other one, if both merge, leaves the tree), else the
+ * block goes in as a new node.
+ *
+ * A node whose key changes stays where it is when the key keeps its in-order
+ * position (nta_tree_rekey()), which is the common case: a shrinking extent
+ * is usually still larger than its predecessor, a growing one still smaller
+ * than its successor. Every step is O(log2 N) in the extents of one region.
  */
 
 #include <errno.h>
@@ -62,7 +67,8 @@ reserve_nodes(struct nta_tree *t, uint64_t want)
 {
 	if (want > t->max_nodes - 1)
 		want = t->max_nodes - 1;
-	return want > t->count ? nta_tree_reserve(t, want - t->count) : 0;
+	/* Only when short: the common take finds the room already there. */
+	return want > t->capacity ? nta_tree_reserve(t, want - t->count) : 0;
 }
 
 /* Metadata of a region over base[0, units): one free extent. */
@@ -251,9 +257,8 @@ void *
 nta_region_take(struct nta_region *r, avl_t node, uint64_t n, size_t align)
 {
 	struct nta_tree *t = &r->tree;
-	struct nta_node *nd = nta_node(t, node);
-	uint64_t s = nd->start, len = nta_node_len(nd), pre = 0, post;
-	int rc;
+	uint64_t s, len, pre = 0, post;
+	const struct nta_node *nd;
 
 	NTA_ASSERT(node != 0, "a free extent to take from");
 	/*
@@ -262,24 +267,35 @@ nta_region_take(struct nta_region *r, avl_t node, uint64_t n, size_t align)
 	 */
 	if (reserve_nodes(t, r->nonfree_blocks + TAKE_SPARE_NODES) != 0)
 		return NULL;
+	nd = nta_node(t, node);     /* after the reserve: the node table may move */
+	s = nd->start;
+	len = nta_node_len(nd);
 	if (align > NTA_UNIT)
 		pre = nta_align_skip(r, nd, align);
 	NTA_ASSERT(pre + n <= len, "the extent holds the aligned buffer");
 	post = len - pre - n;
-	rc = nta_tree_remove(t, s, len);
-	NTA_ASSERT(rc == 0, "the extent taken is in the tree");
+	/*
+	 * The node of the extent keeps the units left over (the ones before
+	 * the buffer first): one tree operation, usually in place, instead of
+	 * a removal and an insertion.
+	 */
 	if (pre != 0) {
-		nta_tree_insert(t, s, pre);
+		nta_tree_rekey(t, node, s, pre);
 		nta_bitmap_set(&r->head, s + pre);
 	} else {
 		nta_bitmap_clear(&r->free, s);
+		if (post != 0)
+			nta_tree_rekey(t, node, s + n, post);
+		else
+			nta_tree_remove_node(t, node);
 	}
 	if (post != 0) {
-		nta_tree_insert(t, s + pre + n, post);
+		if (pre != 0)
+			nta_tree_insert(t, s + pre + n, post);
 		nta_bitmap_set(&r->head, s + pre + n);
 		nta_bitmap_set(&r->free, s + pre + n);
 	}
-	nta_used_set(r, s + pre);
+	nta_used_set(r, s + pre, n);
 	r->free_units -= n;
 	r->nonfree_blocks++;
 	if (len == r->max_free)     /* the rest is smaller: the largest may have gone */
@@ -293,17 +309,17 @@ nta_region_give(struct nta_arena *a, struct nta_region *r, uint64_t u, uint64_t 
 {
 	struct nta_tree *t = &r->tree;
 	uint64_t s = u, len = n, q = u + n;
-	int rc;
+	avl_t pn = 0, qn = 0;
 
 	NTA_ASSERT(!nta_bitmap_test(&r->free, u) && nta_bitmap_test(&r->head, u),
 		"the block given back starts a block that is not free");
 	nta_poison(r->base + u * NTA_UNIT, n * NTA_UNIT);
 	if (u > 0) {
-		uint64_t p = nta_bitmap_prev(&r->head, u - 1);
+		uint64_t p = nta_block_head(r, u - 1);
 
 		if (nta_bitmap_test(&r->free, p)) {
-			rc = nta_tree_remove(t, p, u - p);
-			NTA_ASSERT(rc == 0, "the free extent before the block is in the tree");
+			pn = nta_tree_find(t, p, u - p);
+			NTA_ASSERT(pn != 0, "the free extent before the block is in the tree");
 			nta_bitmap_clear(&r->head, u);
 			len += u - p;
 			s = p;
@@ -313,16 +329,27 @@ nta_region_give(struct nta_arena *a, struct nta_region *r, uint64_t u, uint64_t 
 	if (q < r->units && nta_bitmap_test(&r->free, q)) {
 		uint64_t ql = nta_block_units(r, q);
 
-		rc = nta_tree_remove(t, q, ql);
-		NTA_ASSERT(rc == 0, "the free extent after the block is in the tree");
+		qn = nta_tree_find(t, q, ql);
+		NTA_ASSERT(qn != 0, "the free extent after the block is in the tree");
 		nta_bitmap_clear(&r->free, q);
 		nta_bitmap_clear(&r->head, q);
 		len += ql;
 		a->merges++;
 	}
+	/*
+	 * One node keeps the union (node indices are stable across a removal):
+	 * the merge grows its key, usually without moving it in the tree.
+	 */
+	if (pn != 0 && qn != 0)
+		nta_tree_remove_node(t, qn);
+	else if (qn != 0)
+		pn = qn;
 	if (s == u)
 		nta_bitmap_set(&r->free, u);
-	nta_tree_insert(t, s, len);
+	if (pn != 0)
+		nta_tree_rekey(t, pn, s, len);
+	else
+		nta_tree_insert(t, s, len);
 	r->free_units += n;
 	r->nonfree_blocks--;
 	if (len > r->max_free)

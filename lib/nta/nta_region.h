@@ -62,27 +62,42 @@ nta_unpoison(const void *p, size_t len)
  * thing two threads can write side by side without an atomic read-modify-
  * write: allocation marks a byte with a plain store, and only free needs an
  * atomic exchange (to catch two threads freeing one buffer at once).
+ *
+ * The mark of a used buffer is its length code, nta_used_code(units): the
+ * units themselves below NTA_USED_LONG, NTA_USED_LONG for longer buffers. A
+ * free learns the length from the byte it exchanges anyway, without reading
+ * the head bitmap (one cache line fewer) unless the buffer is long.
  */
+#define NTA_USED_LONG 255
+
+static inline uint8_t
+nta_used_code(uint64_t units)
+{
+	return units < NTA_USED_LONG ? (uint8_t)units : NTA_USED_LONG;
+}
+
 static inline bool
 nta_used_test(const struct nta_region *r, uint64_t u)
 {
 	return __atomic_load_n(&r->used[u], __ATOMIC_RELAXED) != 0;
 }
 
+/* Mark the buffer of n units at u used. */
 static inline void
-nta_used_set(struct nta_region *r, uint64_t u)
+nta_used_set(struct nta_region *r, uint64_t u, uint64_t n)
 {
-	__atomic_store_n(&r->used[u], 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->used[u], nta_used_code(n), __ATOMIC_RELAXED);
 }
 
 /*
- * Clear the used mark of u; true if it was set. An exchange, so that of two
- * threads freeing the same buffer at the same instant exactly one wins.
+ * Clear the used mark of u; its length code, 0 if it was not set. An
+ * exchange, so that of two threads freeing the same buffer at the same
+ * instant exactly one wins.
  */
-static inline bool
+static inline uint8_t
 nta_used_take(struct nta_region *r, uint64_t u)
 {
-	return __atomic_exchange_n(&r->used[u], 0, __ATOMIC_RELAXED) != 0;
+	return __atomic_exchange_n(&r->used[u], 0, __ATOMIC_RELAXED);
 }
 
 /* Units of the block that starts at u. */
@@ -90,18 +105,41 @@ static inline uint64_t
 nta_block_units(const struct nta_region *r, uint64_t u)
 {
 	const uint64_t *w = r->head.lvl[0];
-	uint64_t i = u + 1, x;
+	uint64_t i = u + 1, x, k;
 
-	/* Most buffers end within this word or the next: look there first. */
-	if (likely(i + 64 < r->units)) {
+	/*
+	 * Most buffers end within this word; longer ones (a jumbo frame spans
+	 * five words) within the 64 words the summary word above covers.
+	 */
+	if (likely(i < r->units)) {
 		x = __atomic_load_n(&w[i / 64], __ATOMIC_RELAXED) >> (i % 64);
 		if (x != 0)
 			return (uint64_t)__builtin_ctzll(x) + 1;
-		x = __atomic_load_n(&w[i / 64 + 1], __ATOMIC_RELAXED);
-		if (x != 0)
-			return 64 - i % 64 + (uint64_t)__builtin_ctzll(x) + 1;
+		k = i / 64 + 1;
+		if (r->head.levels > 1 && k < r->head.words[0]) {
+			x = __atomic_load_n(&r->head.lvl[1][k / 64], __ATOMIC_RELAXED) >> (k % 64);
+			if (x != 0) {
+				k += (uint64_t)__builtin_ctzll(x);
+				x = __atomic_load_n(&w[k], __ATOMIC_RELAXED);
+				if (x != 0)    /* else a writer emptied it meanwhile */
+					return k * 64 + (uint64_t)__builtin_ctzll(x) - u;
+			}
+		}
 	}
 	return nta_bitmap_next(&r->head, i) - u;
+}
+
+/* First unit of the block that holds unit i (the last head bit <= i). */
+static inline uint64_t
+nta_block_head(const struct nta_region *r, uint64_t i)
+{
+	uint64_t x = __atomic_load_n(&r->head.lvl[0][i / 64], __ATOMIC_RELAXED) &
+		(~UINT64_C(0) >> (63 - i % 64));
+
+	/* Most blocks start within this word: look there first. */
+	if (likely(x != 0))
+		return (i & ~UINT64_C(63)) + 63 - (uint64_t)__builtin_clzll(x);
+	return nta_bitmap_prev(&r->head, i);
 }
 
 static inline uint64_t

@@ -41,7 +41,7 @@ stats_regions(struct nta_arena *a, struct nta_stats *st)
 			st->tree_height_max = h;
 		nonfree += r->nonfree_blocks;
 		st->metadata_bytes += sizeof(*r) + bitmap_bytes(&r->head) + bitmap_bytes(&r->free) +
-			r->units + r->tree.max_chunks * sizeof(void *) +
+			r->units +
 			(uint64_t)r->tree.n_chunks * NTA_NODE_CHUNK * sizeof(struct nta_node);
 	}
 	st->regions = a->n_regions;

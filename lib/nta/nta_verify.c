@@ -180,6 +180,9 @@ verify_region(struct vctx *v, struct nta_region *r, const uint64_t *held)
 			free_sum += len;
 			if (len > largest)
 				largest = len;
+		} else if (nta_used_test(r, u) && r->used[u] != nta_used_code(len)) {
+			violation(v, "region %u: used block %" PRIu64 "+%" PRIu64 " marked with "
+				"length code %u", r->id, u, len, (unsigned int)r->used[u]);
 		} else if (held != NULL && !nta_used_test(r, u) && !held_test(held, u)) {
 			violation(v, "region %u: block %" PRIu64 "+%" PRIu64
 				" neither free, used nor cached (lost)", r->id, u, len);
