@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 /* What an allocator is built for. */
@@ -57,6 +58,12 @@ struct bench_alloc_ops {
 	void (*mem)(struct bench_alloc *a, void *const *live, const uint32_t *sizes, size_t n,
 			struct bench_mem *m);
 	void (*fini)(struct bench_alloc *a);
+	/*
+	 * Optional (NULL: no map): write the allocator's free-space map to f as
+	 * an nta_dump_map() document (lib/nta/nta.h) that nta-map draws; 0, or
+	 * -1 with a reason in a->why. Called after mem(), live set still held.
+	 */
+	int (*map)(struct bench_alloc *a, FILE *f);
 };
 
 struct bench_alloc {
@@ -121,6 +128,13 @@ size_t buddy_largest_free(const struct buddy *b);
 size_t buddy_free_blocks(const struct buddy *b);
 size_t buddy_metadata(const struct buddy *b);
 size_t buddy_size(const struct buddy *b);
+/*
+ * Call fn(arg, offset, bytes, used) for every block of b in address order
+ * (the blocks tile the buffer); stops at the first nonzero return of fn and
+ * returns it, else 0.
+ */
+int buddy_walk(const struct buddy *b, int (*fn)(void *arg, size_t off, size_t bytes, bool used),
+		void *arg);
 
 /* ---- the benchmark proper (nta_bench.c and the files of its sections) ---- */
 
@@ -164,9 +178,12 @@ struct bench_opt {
 	size_t frag_mb[MAX_FRAG_SIZES];
 	unsigned int n_frag;
 	bool skip[BA_COUNT];
+	const char *map_dir;   /* --map-dir: where frag maps go; NULL: none */
 };
 
 extern struct bench_opt bench_opt;
+/* The allocators' names of --alloc, also the stems of the map files. */
+extern const char *const bench_alloc_keys[BA_COUNT];
 
 /* 0 to go on, 1 to exit 0 (help), -1 to exit 1 (message printed). */
 int bench_parse_args(int argc, char **argv);
@@ -265,6 +282,7 @@ struct frag_result {
 	uint64_t fails;        /* allocations refused during the churn */
 	double ns_op;
 	struct bench_mem mem;
+	bool map;              /* --map-dir: its map was written */
 };
 
 extern struct bench_alloc bench_allocs[BA_COUNT];
@@ -286,6 +304,8 @@ int bench_throughput_run(bool timed);
 
 /* bench_frag.c: section 3, filling bench_fr. */
 void bench_frag_run(void);
+/* The pictures drawn from the maps of --map-dir, or how to draw them (stdout). */
+void bench_frag_print_maps(void);
 
 /* bench_table.c: a table of text cells, printed as Markdown or CSV (--csv). */
 #define MAX_COLS 14

@@ -43,6 +43,10 @@ usage(FILE *f, const char *prog)
 		"  --alloc LIST      allocators to run, comma separated (all): nta,\n"
 		"                    nta-nocache, glibc, jemalloc, mimalloc, rte_malloc,\n"
 		"                    pow2 (for profiling one of them)\n"
+		"  --map-dir DIR     frag section: after the churn of each case, write the\n"
+		"                    region maps of NTA and of the pow2 buddy to\n"
+		"                    DIR/{nta,pow2}-<MB>MB-<occ>.json (nta_dump_map format)\n"
+		"                    and draw DIR/frag-<MB>MB-<occ>.svg with nta-map\n"
 		"  --seed N          seed of the traces (0x4e5441)\n"
 		"  --hugetlbfs       NTA arenas on hugetlbfs instead of anonymous memory\n"
 		"  --no-dpdk         do not start the EAL (no rte_malloc rows)\n"
@@ -146,7 +150,7 @@ frag_size_one(const char *tok)
 	return 0;
 }
 
-static const char *const alloc_keys[BA_COUNT] = {
+const char *const bench_alloc_keys[BA_COUNT] = {
 	[BA_NTA] = "nta", [BA_NTA_NOCACHE] = "nta-nocache", [BA_GLIBC] = "glibc",
 	[BA_JEMALLOC] = "jemalloc", [BA_MIMALLOC] = "mimalloc", [BA_RTE] = "rte_malloc",
 	[BA_POW2] = "pow2",
@@ -158,7 +162,7 @@ alloc_one(const char *tok)
 	unsigned int i;
 
 	for (i = 0; i < BA_COUNT; i++)
-		if (strcmp(tok, alloc_keys[i]) == 0)
+		if (strcmp(tok, bench_alloc_keys[i]) == 0)
 			break;
 	if (i == BA_COUNT) {
 		fprintf(stderr, "nta-bench: --alloc: unknown allocator '%s' (nta, "
@@ -201,7 +205,7 @@ int
 bench_parse_args(int argc, char **argv)
 {
 	enum { O_QUICK = 256, O_STEPS, O_OPS, O_RUNS, O_ONLY, O_FRAG, O_SEED, O_HUGE,
-		O_NODPDK, O_CSV, O_HELP, O_ALLOC };
+		O_NODPDK, O_CSV, O_HELP, O_ALLOC, O_MAPDIR };
 	static const struct option lo[] = {
 		{ "quick", no_argument, NULL, O_QUICK },
 		{ "steps", required_argument, NULL, O_STEPS },
@@ -211,6 +215,7 @@ bench_parse_args(int argc, char **argv)
 		{ "frag-mb", required_argument, NULL, O_FRAG },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "alloc", required_argument, NULL, O_ALLOC },
+		{ "map-dir", required_argument, NULL, O_MAPDIR },
 		{ "hugetlbfs", no_argument, NULL, O_HUGE },
 		{ "no-dpdk", no_argument, NULL, O_NODPDK },
 		{ "csv", no_argument, NULL, O_CSV },
@@ -257,6 +262,9 @@ bench_parse_args(int argc, char **argv)
 		case O_SEED:
 			if (parse_u64("--seed", optarg, 0, UINT64_MAX, &bench_opt.seed) != 0)
 				return -1;
+			break;
+		case O_MAPDIR:
+			bench_opt.map_dir = optarg;
 			break;
 		case O_HUGE:
 			bench_opt.hugetlbfs = true;

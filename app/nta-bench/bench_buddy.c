@@ -223,3 +223,25 @@ buddy_size(const struct buddy *b)
 {
 	return b->size;
 }
+
+int
+buddy_walk(const struct buddy *b, int (*fn)(void *arg, size_t off, size_t bytes, bool used),
+		void *arg)
+{
+	size_t off = 0;
+	size_t bytes;
+	uint8_t st;
+	int rc;
+
+	while (off < b->size) {
+		st = b->state[off >> BUDDY_MIN_ORDER];
+		if ((st & BUDDY_HEAD) == 0)
+			abort(); /* blocks tile the buffer: a bug in the bench */
+		bytes = (size_t)1 << (st & BUDDY_ORDER_MASK);
+		rc = fn(arg, off, bytes, (st & BUDDY_FREE) == 0);
+		if (rc != 0)
+			return rc;
+		off += bytes;
+	}
+	return 0;
+}

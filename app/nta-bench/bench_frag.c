@@ -12,10 +12,16 @@
  * either change alters the measured code.
  */
 
+#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "bench.h"
 
@@ -42,6 +48,44 @@ frag_measure(struct bench_alloc *a, void *const *ptr, const uint32_t *sz, const 
 	}
 	free(lp);
 	free(ls);
+}
+
+/* --map-dir: the picture of each arena size and occupancy was drawn. */
+static bool frag_drawn[MAX_FRAG_SIZES][N_OCCUPANCY];
+
+/* DIR/<stem>-<MB>MB-<occ>.<ext> into out (PATH_MAX bytes). */
+static void
+frag_map_path(char *out, const char *stem, unsigned int fi, unsigned int oi, const char *ext)
+{
+	snprintf(out, PATH_MAX, "%s/%s-%zuMB-%u.%s", bench_opt.map_dir, stem,
+			bench_opt.frag_mb[fi], bench_occupancy[oi], ext);
+}
+
+/* The map of allocator ai after the churn of case (fi, oi), for --map-dir. */
+static void
+frag_write_map(unsigned int fi, unsigned int oi, unsigned int ai, struct frag_result *r)
+{
+	struct bench_alloc *a = &bench_allocs[ai];
+	char path[PATH_MAX];
+	FILE *f;
+	int rc;
+
+	frag_map_path(path, bench_alloc_keys[ai], fi, oi, "json");
+	f = fopen(path, "w");
+	if (f == NULL) {
+		fprintf(stderr, "nta-bench: %s: %s\n", path, strerror(errno));
+		return;
+	}
+	rc = a->ops->map(a, f);
+	if (fclose(f) != 0 && rc == 0) {
+		snprintf(a->why, sizeof(a->why), "%s", strerror(errno));
+		rc = -1;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "nta-bench: %s: %s\n", path, a->why);
+		return;
+	}
+	r->map = true;
 }
 
 /* One case: arena size fi, occupancy oi, allocator ai, into bench_fr[fi][oi][ai]. */
@@ -117,6 +161,8 @@ run_frag(unsigned int fi, unsigned int oi, unsigned int ai)
 	r->live_req = live_req;
 	frag_measure(a, ptr, sz, live, n_live, &r->mem);
 	r->ran = true;
+	if (bench_opt.map_dir != NULL && a->ops->map != NULL)
+		frag_write_map(fi, oi, ai, r);
 	while (n_live > 0) {
 		uint32_t slot = live[--n_live];
 
@@ -130,10 +176,131 @@ out:
 	free(freeslot);
 }
 
+/*
+ * The dump options of nta-map for the maps of case (fi, oi) into argv from
+ * index n, their paths in paths[] (N_FRAG_ALLOCS x PATH_MAX); the new count.
+ */
+static unsigned int
+frag_map_dumps(unsigned int fi, unsigned int oi, char *argv[], unsigned int n,
+		char (*paths)[PATH_MAX])
+{
+	unsigned int k, m = 0;
+
+	for (k = 0; k < N_FRAG_ALLOCS; k++) {
+		unsigned int ai = bench_frag_allocs[k];
+
+		if (!bench_fr[fi][oi][ai].map)
+			continue;
+		frag_map_path(paths[m], bench_alloc_keys[ai], fi, oi, "json");
+		argv[n++] = (char *)"--dump";
+		argv[n++] = paths[m++];
+	}
+	return n;
+}
+
+#ifdef NTA_MAP_TOOL
+/* Run nta-map (its output on stderr) for case (fi, oi): true when it drew. */
+static bool
+frag_draw(unsigned int fi, unsigned int oi)
+{
+	static char paths[N_FRAG_ALLOCS][PATH_MAX];
+	char svg[PATH_MAX], title[128];
+	char *argv[2 * N_FRAG_ALLOCS + 6];
+	posix_spawn_file_actions_t fa;
+	unsigned int n;
+	int status;
+	pid_t pid;
+	bool ok;
+
+	n = frag_map_dumps(fi, oi, argv, 1, paths);
+	if (n == 1)
+		return false;
+	frag_map_path(svg, "frag", fi, oi, "svg");
+	snprintf(title, sizeof(title), "nta-bench frag: %zu MB arena, %u%% occupancy, %" PRIu64
+			" random operations (IMIX)", bench_opt.frag_mb[fi], bench_occupancy[oi],
+			bench_opt.ops);
+	argv[0] = (char *)NTA_MAP_TOOL;
+	argv[n++] = (char *)"-o";
+	argv[n++] = svg;
+	argv[n++] = (char *)"--title";
+	argv[n++] = title;
+	argv[n] = NULL;
+	fflush(NULL);
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return false;
+	posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO);
+	ok = posix_spawn(&pid, NTA_MAP_TOOL, &fa, NULL, argv, environ) == 0 &&
+			waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+			WEXITSTATUS(status) == 0;
+	posix_spawn_file_actions_destroy(&fa);
+	if (!ok)
+		fprintf(stderr, "nta-bench: %s failed, %s not drawn\n", NTA_MAP_TOOL, svg);
+	return ok;
+}
+#endif
+
+/* --map-dir: draw the maps of every case. */
+static void
+frag_draw_all(void)
+{
+	unsigned int fi, oi;
+
+#ifdef NTA_MAP_TOOL
+	if (access(NTA_MAP_TOOL, X_OK) != 0)
+		return;
+	for (fi = 0; fi < bench_opt.n_frag; fi++)
+		for (oi = 0; oi < N_OCCUPANCY; oi++)
+			frag_drawn[fi][oi] = frag_draw(fi, oi);
+#else
+	(void)fi;
+	(void)oi;
+#endif
+}
+
+void
+bench_frag_print_maps(void)
+{
+	static char paths[N_FRAG_ALLOCS][PATH_MAX];
+	char *argv[2 * N_FRAG_ALLOCS + 1];
+	char svg[PATH_MAX];
+	FILE *out = bench_opt.csv ? stderr : stdout;
+#ifdef NTA_MAP_TOOL
+	const char *tool = NTA_MAP_TOOL;
+#else
+	const char *tool = "app/nta-top/nta-map";
+#endif
+	unsigned int fi, oi, n, i;
+
+	if (bench_opt.map_dir == NULL)
+		return;
+	fprintf(out, "\nRegion maps after the churn (--map-dir):\n\n");
+	for (fi = 0; fi < bench_opt.n_frag; fi++)
+		for (oi = 0; oi < N_OCCUPANCY; oi++) {
+			n = frag_map_dumps(fi, oi, argv, 0, paths);
+			if (n == 0)
+				continue;
+			frag_map_path(svg, "frag", fi, oi, "svg");
+			if (frag_drawn[fi][oi]) {
+				fprintf(out, "- %s\n", svg);
+				continue;
+			}
+			/* Not drawn: how to draw it. */
+			fprintf(out, "- not drawn, to draw it: %s", tool);
+			for (i = 0; i < n; i++)
+				fprintf(out, " %s", argv[i]);
+			fprintf(out, " -o %s\n", svg);
+		}
+	fprintf(out, "\n");
+}
+
 void
 bench_frag_run(void)
 {
 	unsigned int fi, oi, k, ai;
+
+	if (bench_opt.map_dir != NULL && mkdir(bench_opt.map_dir, 0777) != 0 && errno != EEXIST)
+		fprintf(stderr, "nta-bench: --map-dir %s: %s\n", bench_opt.map_dir,
+				strerror(errno));
 
 	for (fi = 0; fi < bench_opt.n_frag; fi++)
 		for (oi = 0; oi < N_OCCUPANCY; oi++)
@@ -147,4 +314,6 @@ bench_frag_run(void)
 				}
 				run_frag(fi, oi, ai);
 			}
+	if (bench_opt.map_dir != NULL)
+		frag_draw_all();
 }

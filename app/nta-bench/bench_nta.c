@@ -157,12 +157,24 @@ nta_b_fini(struct bench_alloc *a)
 	a->ctx = NULL;
 }
 
+static int
+nta_b_map(struct bench_alloc *a, FILE *f)
+{
+	struct nta_ctx *c = a->ctx;
+
+	if (nta_dump_map(f, c->arena) != 0) {
+		snprintf(a->why, sizeof(a->why), "nta_dump_map: %s", nta_strerror(nta_errno));
+		return -1;
+	}
+	return 0;
+}
+
 const struct bench_alloc_ops bench_nta_ops = {
 	.init = nta_init_cached, .alloc = nta_b_alloc, .free = nta_b_free, .mem = nta_b_mem,
-	.fini = nta_b_fini,
+	.fini = nta_b_fini, .map = nta_b_map,
 };
 
 const struct bench_alloc_ops bench_nta_nocache_ops = {
 	.init = nta_init_nocache, .alloc = nta_b_alloc, .free = nta_b_free, .mem = nta_b_mem,
-	.fini = nta_b_fini,
+	.fini = nta_b_fini, .map = nta_b_map,
 };

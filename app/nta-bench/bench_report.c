@@ -332,6 +332,7 @@ bench_print_frag(void)
 				"these (n/a).\n\n", bench_opt.ops,
 				(unsigned long long)(NTA_REGION_MAX_BYTES >> 10));
 	table_print(&t);
+	bench_frag_print_maps();
 }
 
 /* One target line: SKIP when not measured, else PASS or FAIL. */

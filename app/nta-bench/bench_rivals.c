@@ -32,6 +32,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -390,9 +391,122 @@ pow2_fini(struct bench_alloc *a)
 	a->ctx = NULL;
 }
 
+/*
+ * The buddy's map in nta_dump_map()'s format, so that nta-map draws it
+ * beside NTA's at the same scale: units of 32 B (NTA's unit; the buddy's
+ * blocks are multiples of 64 B), the buffer cut into regions of 2 MB like
+ * the bench's NTA arenas, runs u (allocated blocks, internal waste
+ * included) and f (free blocks). A region's largest free extent is its
+ * largest free block: neighbouring free blocks that are not buddies never
+ * serve one request together.
+ */
+#define POW2_MAP_UNIT 32
+#define POW2_MAP_REGION ((size_t)2 << 20)
+
+struct pow2_map {
+	FILE *f;
+	FILE *runs;             /* the current region's "runs" text */
+	char *text;             /* open_memstream's buffer of runs */
+	size_t text_len;
+	size_t region;          /* bytes per region */
+	uint32_t id;            /* the current region */
+	uint64_t used, free;    /* its units so far */
+	uint64_t largest_start, largest_units;
+	char run_state;         /* 'u' or 'f' of the open run; 0: none */
+	uint64_t run_units;
+};
+
+static void
+pow2_map_flush_run(struct pow2_map *w)
+{
+	if (w->run_state != 0)
+		fprintf(w->runs, "%c%" PRIu64 " ", w->run_state, w->run_units);
+	w->run_state = 0;
+	w->run_units = 0;
+}
+
+/* Close region w->id: its JSON object on w->f. 0, or -1 when writing failed. */
+static int
+pow2_map_region_end(struct pow2_map *w)
+{
+	pow2_map_flush_run(w);
+	if (fflush(w->runs) != 0)
+		return -1;
+	fprintf(w->f, "%s{\"id\": %u, \"jumbo\": 0, \"units\": %zu, \"used\": %" PRIu64
+			", \"cached\": 0, \"free\": %" PRIu64 ", \"largest_start\": %" PRIu64
+			", \"largest_units\": %" PRIu64 ", \"runs\": \"%.*s\"}",
+			w->id == 0 ? "" : ", ", w->id, w->region / POW2_MAP_UNIT, w->used, w->free,
+			w->largest_start, w->largest_units,
+			(int)(w->text_len > 0 ? w->text_len - 1 : 0), w->text);
+	if (fseek(w->runs, 0, SEEK_SET) != 0)
+		return -1;
+	w->id++;
+	w->used = w->free = w->largest_start = w->largest_units = 0;
+	return ferror(w->f) ? -1 : 0;
+}
+
+/* buddy_walk's callback: one block, cut at the region boundaries. */
+static int
+pow2_map_block(void *arg, size_t off, size_t bytes, bool used)
+{
+	struct pow2_map *w = arg;
+	char state = used ? 'u' : 'f';
+
+	while (bytes > 0) {
+		size_t end = (off / w->region + 1) * w->region;
+		size_t n = bytes < end - off ? bytes : end - off;
+		uint64_t units = n / POW2_MAP_UNIT;
+
+		if (used) {
+			w->used += units;
+		} else {
+			w->free += units;
+			if (units > w->largest_units) {
+				w->largest_units = units;
+				w->largest_start = (off % w->region) / POW2_MAP_UNIT;
+			}
+		}
+		if (w->run_state != state)
+			pow2_map_flush_run(w);
+		w->run_state = state;
+		w->run_units += units;
+		off += n;
+		bytes -= n;
+		if (off == end && pow2_map_region_end(w) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+pow2_map(struct bench_alloc *a, FILE *f)
+{
+	struct buddy *b = a->ctx;
+	struct pow2_map w = { .f = f };
+	int rc;
+
+	w.region = buddy_size(b) < POW2_MAP_REGION ? buddy_size(b) : POW2_MAP_REGION;
+	w.runs = open_memstream(&w.text, &w.text_len);
+	if (w.runs == NULL) {
+		snprintf(a->why, sizeof(a->why), "open_memstream: %s", strerror(errno));
+		return -1;
+	}
+	fprintf(f, "{\"format\": \"nta-map\", \"version\": 1, \"arenas\": [{\"name\": \"%s\", "
+			"\"unit\": %d, \"regions\": [", a->name, POW2_MAP_UNIT);
+	rc = buddy_walk(b, pow2_map_block, &w);
+	fclose(w.runs);
+	free(w.text);
+	fprintf(f, "]}]}\n");
+	if (rc != 0 || ferror(f)) {
+		snprintf(a->why, sizeof(a->why), "writing the map failed");
+		return -1;
+	}
+	return 0;
+}
+
 static const struct bench_alloc_ops pow2_ops = {
 	.init = pow2_init, .alloc = pow2_alloc, .free = pow2_free, .mem = pow2_mem,
-	.fini = pow2_fini,
+	.fini = pow2_fini, .map = pow2_map,
 };
 
 void
