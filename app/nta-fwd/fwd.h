@@ -115,7 +115,8 @@ struct fwd {
 	struct rte_mempool *hdr_pool;   /* mbuf headers for consumer TX buffers */
 	uint32_t n_regions;
 	struct fwd_region region[FWD_MAX_REGIONS];
-	struct fwd_region tx_region;
+	struct fwd_region tx_region;    /* lent writable: a new one for each session */
+	int tx_lent;             /* tx_region was handed to a consumer */
 	struct fwd_region copy_region;
 
 	/* ports */
@@ -198,6 +199,13 @@ int fwd_parse_args(struct fwd *f, int argc, char **argv);
 int fwd_pool_create(struct fwd *f);
 int fwd_extra_region_create(struct fwd_region *r, uint32_t id, uint32_t flags, size_t size,
 		int writable);
+/*
+ * A new transmit region in place of the current one (a session's own memory:
+ * none of a previous session's bytes, no mapping a previous consumer holds).
+ * Only when no transmit buffer is in flight. 0, or a negative errno (no
+ * transmit region then).
+ */
+int fwd_tx_region_renew(struct fwd *f);
 void fwd_pool_destroy(struct fwd *f);
 
 /* fwd_session.c */

@@ -339,6 +339,38 @@ fwd_extra_region_create(struct fwd_region *r, uint32_t id, uint32_t flags, size_
 	return 0;
 }
 
+/* Unregister, unmap and close an extra region; nothing when it has none. */
+static void
+extra_region_free(struct fwd_region *r)
+{
+	if (r->base == NULL)
+		return;
+	if (r->registered)
+		rte_nta_extmem_unregister(r->base, r->size, r->iova);
+	munmap(r->base, r->size);
+	if (r->ro_fd >= 0)
+		close(r->ro_fd);
+	if (r->rw_fd >= 0)
+		close(r->rw_fd);
+	r->base = NULL;
+	r->ro_fd = r->rw_fd = -1;
+	r->registered = 0;
+}
+
+/* >8 Start of a fresh transmit region. */
+int
+fwd_tx_region_renew(struct fwd *f)
+{
+	/*
+	 * Our mapping and fds of the old file go: its pages stay only as long
+	 * as the old consumer still maps them, and never become the new one's.
+	 */
+	extra_region_free(&f->tx_region);
+	return fwd_extra_region_create(&f->tx_region, FWD_TX_REGION_ID, NTA_SHARE_REGION_TX,
+			FWD_TX_REGION_SIZE, 1);
+}
+/* >8 End of a fresh transmit region. */
+
 void
 fwd_pool_destroy(struct fwd *f)
 {
@@ -357,18 +389,6 @@ fwd_pool_destroy(struct fwd *f)
 		nta_arena_destroy(f->arena);
 	}
 	f->arena = NULL;
-	for (i = 0; i < 2; i++) {
-		struct fwd_region *r = i == 0 ? &f->tx_region : &f->copy_region;
-
-		if (r->base == NULL)
-			continue;
-		if (r->registered)
-			rte_nta_extmem_unregister(r->base, r->size, r->iova);
-		munmap(r->base, r->size);
-		if (r->ro_fd >= 0)
-			close(r->ro_fd);
-		if (r->rw_fd >= 0)
-			close(r->rw_fd);
-		r->base = NULL;
-	}
+	extra_region_free(&f->tx_region);
+	extra_region_free(&f->copy_region);
 }

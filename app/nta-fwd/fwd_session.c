@@ -181,6 +181,16 @@ session_start(struct fwd *f, int conn)
 	void *base;
 	int ring_fd;
 
+	/* Each session transmits from memory no other session had. No
+	 * transmit buffer is in flight here (fwd_ctl_poll waits for that).
+	 */
+	if (f->tx_lent && fwd_tx_region_renew(f) != 0) {
+		fprintf(stderr, "nta-fwd: no fresh transmit region for a new consumer\n");
+		nta_share_refuse(conn, ENOMEM);
+		close(conn);
+		f->st.consumers_refused++;
+		return;
+	}
 	ring_fd = nta_share_ring_file_create(f->ring_size, &base);
 	if (ring_fd < 0) {
 		fprintf(stderr, "nta-fwd: ring file: %s\n", strerror(errno));
@@ -197,6 +207,7 @@ session_start(struct fwd *f, int conn)
 		nta_share_ring_end_init(&f->end[i], nta_share_ring_get(base, i), f->ring_size,
 				i == NTA_SHARE_RING_RX || i == NTA_SHARE_RING_COMPL);
 	f->corrupt = 0;
+	f->tx_lent = f->tx_region.base != NULL;
 	if (nta_share_serve_handshake(conn, 0, f->ring_size, f->max_inflight,
 			ring_fd, f->ring_file_size, msg, fds, n) < 0) {
 		fprintf(stderr, "nta-fwd: handshake failed: %s\n", strerror(errno));
