@@ -171,6 +171,21 @@ region_table(const struct fwd *f, struct nta_share_region_msg *msg, int *fds)
 	return n;
 }
 
+/*
+ * Tell the client on conn status and close it. Its hello is read first (what
+ * it says does not matter): closing on unread data would reset the
+ * connection before the answer is read.
+ */
+static void
+client_refuse(int conn, int status)
+{
+	char buf[64];
+
+	(void)recv(conn, buf, sizeof(buf), MSG_DONTWAIT);
+	nta_share_refuse(conn, status);
+	close(conn);
+}
+
 /* Serve the handshake on conn (its hello is there) and start the session. */
 static void
 session_start(struct fwd *f, int conn)
@@ -186,16 +201,14 @@ session_start(struct fwd *f, int conn)
 	 */
 	if (f->tx_lent && fwd_tx_region_renew(f) != 0) {
 		fprintf(stderr, "nta-fwd: no fresh transmit region for a new consumer\n");
-		nta_share_refuse(conn, ENOMEM);
-		close(conn);
+		client_refuse(conn, ENOMEM);
 		f->st.consumers_refused++;
 		return;
 	}
 	ring_fd = nta_share_ring_file_create(f->ring_size, &base);
 	if (ring_fd < 0) {
 		fprintf(stderr, "nta-fwd: ring file: %s\n", strerror(errno));
-		nta_share_refuse(conn, ENOMEM);
-		close(conn);
+		client_refuse(conn, ENOMEM);
 		return;
 	}
 	n = region_table(f, msg, fds);
@@ -286,18 +299,10 @@ ctl_accept(struct fwd *f, uint64_t now)
 static void
 ctl_answer(struct fwd *f, struct fwd_pending *p)
 {
-	char buf[64];
-
 	if (!f->attached && p->refuse == 0) {
 		session_start(f, p->fd); /* the hello is there: no wait */
 	} else {
-		/* Read the hello first (what it says does not matter): closing
-		 * on unread data would reset the connection before the answer
-		 * is read.
-		 */
-		(void)recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		nta_share_refuse(p->fd, p->refuse != 0 ? p->refuse : EBUSY);
-		close(p->fd);
+		client_refuse(p->fd, p->refuse != 0 ? p->refuse : EBUSY);
 		f->st.consumers_refused++;
 	}
 	p->fd = -1;

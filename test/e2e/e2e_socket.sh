@@ -71,10 +71,13 @@ import socket
 socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).bind('$SOCK')
 "
 [ -S "$SOCK" ] || fail "no dead socket made"
+# Even under umask 000 the socket is 0600.
+umask 000
 start_fwd "${NULLS[@]}" --
+umask 022
 mode=$(stat -c %a "$SOCK")
 [ "$mode" = 600 ] || fail "socket mode $mode, not 600"
-ok "a dead socket is replaced; the new one is mode 600"
+ok "a dead socket is replaced; the new one is mode 600 (under umask 000)"
 # At 0600 another user cannot even connect.
 expect_refused nobody-600 65534 65534
 stop_fwd
