@@ -38,6 +38,7 @@
 #define FWD_TX_SLOTS 1024u
 #define FWD_TX_MAX_LEN 9216u
 #define FWD_PENDING 4
+#define FWD_MAX_ALLOW 16         /* --allow-uid, --allow-gid: most of each */
 
 /* One region lent to consumers. */
 struct fwd_region {
@@ -72,6 +73,7 @@ struct fwd_tx_slot {
 /* A client that connected and has not been answered yet. */
 struct fwd_pending {
 	int fd;                  /* -1: free */
+	int refuse;              /* 0, or the status it gets (EACCES: peer not allowed) */
 	uint64_t deadline;       /* TSC after which it is dropped */
 };
 
@@ -84,11 +86,16 @@ struct fwd_stats {
 	uint64_t refused_stale, refused_verdict, refused_tx;
 	uint64_t copied_bytes;
 	uint64_t reclaimed, consumers, consumers_refused, protocol_errors;
+	uint64_t consumers_denied;       /* peers whose uid and gid are not allowed */
 };
 
 struct fwd {
 	/* options */
 	const char *socket_path;
+	uint32_t socket_mode;    /* mode of the socket file (default 0600) */
+	uint32_t n_allow_uid, n_allow_gid;
+	uint32_t allow_uid[FWD_MAX_ALLOW]; /* besides root and our own uid */
+	uint32_t allow_gid[FWD_MAX_ALLOW];
 	uint32_t max_inflight;
 	uint32_t nb_mbufs;
 	int copy_mode;
@@ -108,7 +115,8 @@ struct fwd {
 	struct rte_mempool *hdr_pool;   /* mbuf headers for consumer TX buffers */
 	uint32_t n_regions;
 	struct fwd_region region[FWD_MAX_REGIONS];
-	struct fwd_region tx_region;
+	struct fwd_region tx_region;    /* lent writable: a new one for each session */
+	int tx_lent;             /* tx_region was handed to a consumer */
 	struct fwd_region copy_region;
 
 	/* ports */
@@ -191,9 +199,17 @@ int fwd_parse_args(struct fwd *f, int argc, char **argv);
 int fwd_pool_create(struct fwd *f);
 int fwd_extra_region_create(struct fwd_region *r, uint32_t id, uint32_t flags, size_t size,
 		int writable);
+/*
+ * A new transmit region in place of the current one (a session's own memory:
+ * none of a previous session's bytes, no mapping a previous consumer holds).
+ * Only when no transmit buffer is in flight. 0, or a negative errno (no
+ * transmit region then).
+ */
+int fwd_tx_region_renew(struct fwd *f);
 void fwd_pool_destroy(struct fwd *f);
 
 /* fwd_session.c */
+int fwd_listen(struct fwd *f);
 void fwd_slots_reset(struct fwd *f);
 void fwd_ctl_poll(struct fwd *f);
 void fwd_session_end(struct fwd *f, const char *why);

@@ -29,7 +29,18 @@ fwd_usage(const char *prog)
 		"directly. Give EAL --in-memory so that no hugepage file outlives the process.\n"
 		"\n"
 		"Options:\n"
-		"  --socket PATH        consumer socket (default /run/nta-fwd.sock)\n"
+		"  --socket PATH        consumer socket (default /run/nta-fwd.sock); refused\n"
+		"                       when PATH exists and is not a socket, or is a socket\n"
+		"                       another process serves (nothing is deleted); a dead\n"
+		"                       socket is replaced\n"
+		"  --socket-mode OCTAL  mode of the socket file (default 0600: only this uid\n"
+		"                       and root can connect)\n"
+		"  --allow-uid UID      let consumers of this uid attach (repeatable, up to %u);\n"
+		"                       root and the forwarder's own uid always may. Checked\n"
+		"                       with SO_PEERCRED before any fd is handed over: others\n"
+		"                       are refused (EACCES), logged and counted\n"
+		"  --allow-gid GID      let consumers of this group attach (primary or\n"
+		"                       supplementary group; repeatable, up to %u)\n"
 		"  --max-inflight N     most packets lent to the consumer at once (default 1024)\n"
 		"  --when-full MODE     drop: drop and count packets beyond --max-inflight\n"
 		"                       (default); wait: stop receiving until buffers come back\n"
@@ -52,7 +63,7 @@ fwd_usage(const char *prog)
 		"\n"
 		"Stats line fields: rx tx to_consumer verdict_fwd verdict_drop consumer_tx\n"
 		"completions dropped inflight tx_inflight refused copied_bytes pool_in_use attached\n",
-		prog);
+		prog, FWD_MAX_ALLOW, FWD_MAX_ALLOW);
 }
 
 /*
@@ -89,6 +100,40 @@ parse_uint(const char *opt, const char *s, uint32_t min, uint32_t max, uint32_t 
 		return -1;
 	}
 	*out = (uint32_t)v;
+	return 0;
+}
+
+/* --allow-uid, --allow-gid: id added to list (n entries) */
+static int
+parse_allow(const char *opt, const char *s, uint32_t *list, uint32_t *n)
+{
+	uint32_t v;
+
+	if (parse_uint(opt, s, 0, UINT32_MAX - 1, &v) < 0)
+		return -1;
+	if (*n == FWD_MAX_ALLOW) {
+		fprintf(stderr, "nta-fwd: %s: at most %u\n", opt, FWD_MAX_ALLOW);
+		return -1;
+	}
+	list[(*n)++] = v;
+	return 0;
+}
+
+/* --socket-mode OCTAL */
+static int
+parse_mode(struct fwd *f, const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (errno != 0 || *s == '\0' || *end != '\0' || *s == '-' || v > 0777) {
+		fprintf(stderr, "nta-fwd: --socket-mode: '%s' is not an octal mode in [0, 0777]\n",
+				s);
+		return -1;
+	}
+	f->socket_mode = (uint32_t)v;
 	return 0;
 }
 
@@ -131,6 +176,9 @@ fwd_parse_args(struct fwd *f, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "socket-mode", required_argument, NULL, 'M' },
+		{ "allow-uid", required_argument, NULL, 'u' },
+		{ "allow-gid", required_argument, NULL, 'g' },
 		{ "max-inflight", required_argument, NULL, 'm' },
 		{ "when-full", required_argument, NULL, 'w' },
 		{ "wait-consumer", no_argument, NULL, 'W' },
@@ -155,6 +203,18 @@ fwd_parse_args(struct fwd *f, int argc, char **argv)
 				return -1;
 			}
 			f->socket_path = optarg;
+			break;
+		case 'M':
+			if (parse_mode(f, optarg) < 0)
+				return -1;
+			break;
+		case 'u':
+			if (parse_allow("--allow-uid", optarg, f->allow_uid, &f->n_allow_uid) < 0)
+				return -1;
+			break;
+		case 'g':
+			if (parse_allow("--allow-gid", optarg, f->allow_gid, &f->n_allow_gid) < 0)
+				return -1;
 			break;
 		case 'm':
 			if (parse_uint("--max-inflight", optarg, 1, 65536, &f->max_inflight) < 0)

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -29,9 +30,27 @@
 #include "fwd.h"
 
 /*
+ * Seal the file fd, lent read-only, once our own writable mapping of it is
+ * made: through any fd, even one a consumer reopens O_RDWR from
+ * /proc/<pid>/fd, no new writable shared mapping (nor mprotect() of a
+ * read-only one to writable), no write(), no hole punched, no resize, no
+ * more seals. F_SEAL_FUTURE_WRITE leaves the mappings made before it
+ * writable: ours, and the device's DMA through it. Mode 0600 too, so that
+ * another uid cannot even reopen it. 0, or -1 with errno set.
+ */
+static int
+seal_read_only(int fd)
+{
+	if (fchmod(fd, 0600) < 0)
+		return -1;
+	return fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE |
+			F_SEAL_SEAL);
+}
+
+/*
  * Lend the arena's region described by info to consumers as r, a receive
- * region: a read-only fd of its file (the arena's files have no name, so
- * that none survives us, even after SIGKILL).
+ * region: a read-only fd of its file, the file sealed against writes (the
+ * arena's files have no name, so that none survives us, even after SIGKILL).
  */
 static int
 region_lend(struct fwd_region *r, const struct nta_region_info *info)
@@ -41,6 +60,11 @@ region_lend(struct fwd_region *r, const struct nta_region_info *info)
 	r->size = info->size;
 	r->iova = info->iova;
 	r->flags = NTA_SHARE_REGION_RX;
+	if (seal_read_only(info->fd) < 0) {
+		fprintf(stderr, "nta-fwd: region %u: cannot seal it read-only: %s\n", info->id,
+				strerror(errno));
+		return -errno;
+	}
 	r->ro_fd = nta_share_reopen_ro(info->fd);
 	if (r->ro_fd < 0) {
 		fprintf(stderr, "nta-fwd: region %u: read-only fd: %s\n", info->id,
@@ -243,29 +267,38 @@ fwd_pool_create(struct fwd *f)
 
 /*
  * A shared memfd of size bytes, sealed against resizing (the consumer gets
- * an fd to it), mapped here: hugepages when some are free, ordinary pages
+ * an fd to it), and against writes but through our mapping when lent
+ * read-only (ro), mapped here: hugepages when some are free, ordinary pages
  * otherwise.
  */
 static int
-shared_memfd(const char *name, size_t size, int huge, void **map)
+shared_memfd(const char *name, size_t size, int huge, int ro, void **map)
 {
-	int fd;
+	int fd, e;
 	void *p;
 
 	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | (huge ? MFD_HUGETLB : 0));
 	if (fd < 0)
 		return -1;
 	if (ftruncate(fd, (off_t)size) < 0 ||
-			fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+			fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)
 		goto fail;
 	/* MAP_POPULATE: no SIGBUS later for lack of hugepages. */
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
 	if (p == MAP_FAILED)
 		goto fail;
+	if ((ro ? seal_read_only(fd) : fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL)) < 0) {
+		e = errno;
+		munmap(p, size);
+		errno = e;
+		goto fail;
+	}
 	*map = p;
 	return fd;
 fail:
+	e = errno;
 	close(fd);
+	errno = e;
 	return -1;
 }
 
@@ -278,10 +311,10 @@ fwd_extra_region_create(struct fwd_region *r, uint32_t id, uint32_t flags, size_
 	int huge = 1;
 	void *p = NULL;
 
-	r->rw_fd = shared_memfd(name, size, 1, &p);
+	r->rw_fd = shared_memfd(name, size, 1, !writable, &p);
 	if (r->rw_fd < 0) {
 		huge = 0;
-		r->rw_fd = shared_memfd(name, size, 0, &p);
+		r->rw_fd = shared_memfd(name, size, 0, !writable, &p);
 	}
 	if (r->rw_fd < 0) {
 		fprintf(stderr, "nta-fwd: memfd for region %#x: %s\n", id, strerror(errno));
@@ -306,6 +339,38 @@ fwd_extra_region_create(struct fwd_region *r, uint32_t id, uint32_t flags, size_
 	return 0;
 }
 
+/* Unregister, unmap and close an extra region; nothing when it has none. */
+static void
+extra_region_free(struct fwd_region *r)
+{
+	if (r->base == NULL)
+		return;
+	if (r->registered)
+		rte_nta_extmem_unregister(r->base, r->size, r->iova);
+	munmap(r->base, r->size);
+	if (r->ro_fd >= 0)
+		close(r->ro_fd);
+	if (r->rw_fd >= 0)
+		close(r->rw_fd);
+	r->base = NULL;
+	r->ro_fd = r->rw_fd = -1;
+	r->registered = 0;
+}
+
+/* >8 Start of a fresh transmit region. */
+int
+fwd_tx_region_renew(struct fwd *f)
+{
+	/*
+	 * Our mapping and fds of the old file go: its pages stay only as long
+	 * as the old consumer still maps them, and never become the new one's.
+	 */
+	extra_region_free(&f->tx_region);
+	return fwd_extra_region_create(&f->tx_region, FWD_TX_REGION_ID, NTA_SHARE_REGION_TX,
+			FWD_TX_REGION_SIZE, 1);
+}
+/* >8 End of a fresh transmit region. */
+
 void
 fwd_pool_destroy(struct fwd *f)
 {
@@ -324,18 +389,6 @@ fwd_pool_destroy(struct fwd *f)
 		nta_arena_destroy(f->arena);
 	}
 	f->arena = NULL;
-	for (i = 0; i < 2; i++) {
-		struct fwd_region *r = i == 0 ? &f->tx_region : &f->copy_region;
-
-		if (r->base == NULL)
-			continue;
-		if (r->registered)
-			rte_nta_extmem_unregister(r->base, r->size, r->iova);
-		munmap(r->base, r->size);
-		if (r->ro_fd >= 0)
-			close(r->ro_fd);
-		if (r->rw_fd >= 0)
-			close(r->rw_fd);
-		r->base = NULL;
-	}
+	extra_region_free(&f->tx_region);
+	extra_region_free(&f->copy_region);
 }

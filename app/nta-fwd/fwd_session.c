@@ -3,9 +3,11 @@
  */
 
 /*
- * The consumer socket: accepting clients, the handshake (one consumer at a
- * time, others refused with EBUSY), the start of a session and its end, when
- * every packet the consumer held comes back to the pool.
+ * The consumer socket: listening (mode 0600 unless told, never over another
+ * file or a live socket), accepting clients (their uid and gid checked before
+ * anything is handed over), the handshake (one consumer at a time, others
+ * refused with EBUSY), the start of a session and its end, when every packet
+ * the consumer held comes back to the pool.
  */
 
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -26,6 +29,79 @@
 
 /* A client that says nothing for this long is dropped. */
 #define HANDSHAKE_MS 500
+/* Supplementary groups of a peer looked at for --allow-gid. */
+#define PEER_GROUPS 64
+
+int
+fwd_listen(struct fwd *f)
+{
+	f->listen_fd = nta_share_listen(f->socket_path);
+	if (f->listen_fd < 0) {
+		int e = errno;
+
+		if (e == EEXIST)
+			fprintf(stderr, "nta-fwd: cannot listen on %s: it exists and is not a socket"
+					" (left as it is; give another --socket)\n", f->socket_path);
+		else if (e == EADDRINUSE)
+			fprintf(stderr, "nta-fwd: cannot listen on %s: another process serves this"
+					" socket (a forwarder already running?)\n", f->socket_path);
+		else
+			fprintf(stderr, "nta-fwd: cannot listen on %s: %s\n", f->socket_path,
+					strerror(e));
+		return -1;
+	}
+	/* Created 0600 (or narrower, by the umask): now exactly what was asked. */
+	if (chmod(f->socket_path, (mode_t)f->socket_mode) < 0) {
+		fprintf(stderr, "nta-fwd: chmod %s %o: %s\n", f->socket_path, f->socket_mode,
+				strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+id_listed(const uint32_t *list, uint32_t n, uint32_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == id)
+			return 1;
+	return 0;
+}
+
+/*
+ * 1 when the peer on conn may attach: root, our own uid, an --allow-uid, or
+ * a primary or supplementary group given by --allow-gid. Its credentials in
+ * *uc (uid and gid -1 when unknown).
+ */
+static int
+peer_allowed(const struct fwd *f, int conn, struct ucred *uc)
+{
+	gid_t groups[PEER_GROUPS];
+	socklen_t len = sizeof(*uc);
+	unsigned int i;
+
+	if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, uc, &len) < 0) {
+		uc->pid = 0;
+		uc->uid = (uid_t)-1;
+		uc->gid = (gid_t)-1;
+		return 0;
+	}
+	if (uc->uid == 0 || uc->uid == geteuid() ||
+			id_listed(f->allow_uid, f->n_allow_uid, uc->uid) ||
+			id_listed(f->allow_gid, f->n_allow_gid, uc->gid))
+		return 1;
+	if (f->n_allow_gid == 0)
+		return 0;
+	len = sizeof(groups);
+	if (getsockopt(conn, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return 0; /* more than PEER_GROUPS groups: only the primary counts */
+	for (i = 0; i < len / sizeof(groups[0]); i++)
+		if (id_listed(f->allow_gid, f->n_allow_gid, groups[i]))
+			return 1;
+	return 0;
+}
 
 void
 fwd_slots_reset(struct fwd *f)
@@ -95,6 +171,21 @@ region_table(const struct fwd *f, struct nta_share_region_msg *msg, int *fds)
 	return n;
 }
 
+/*
+ * Tell the client on conn status and close it. Its hello is read first (what
+ * it says does not matter): closing on unread data would reset the
+ * connection before the answer is read.
+ */
+static void
+client_refuse(int conn, int status)
+{
+	char buf[64];
+
+	(void)recv(conn, buf, sizeof(buf), MSG_DONTWAIT);
+	nta_share_refuse(conn, status);
+	close(conn);
+}
+
 /* Serve the handshake on conn (its hello is there) and start the session. */
 static void
 session_start(struct fwd *f, int conn)
@@ -105,11 +196,19 @@ session_start(struct fwd *f, int conn)
 	void *base;
 	int ring_fd;
 
+	/* Each session transmits from memory no other session had. No
+	 * transmit buffer is in flight here (fwd_ctl_poll waits for that).
+	 */
+	if (f->tx_lent && fwd_tx_region_renew(f) != 0) {
+		fprintf(stderr, "nta-fwd: no fresh transmit region for a new consumer\n");
+		client_refuse(conn, ENOMEM);
+		f->st.consumers_refused++;
+		return;
+	}
 	ring_fd = nta_share_ring_file_create(f->ring_size, &base);
 	if (ring_fd < 0) {
 		fprintf(stderr, "nta-fwd: ring file: %s\n", strerror(errno));
-		nta_share_refuse(conn, ENOMEM);
-		close(conn);
+		client_refuse(conn, ENOMEM);
 		return;
 	}
 	n = region_table(f, msg, fds);
@@ -121,6 +220,7 @@ session_start(struct fwd *f, int conn)
 		nta_share_ring_end_init(&f->end[i], nta_share_ring_get(base, i), f->ring_size,
 				i == NTA_SHARE_RING_RX || i == NTA_SHARE_RING_COMPL);
 	f->corrupt = 0;
+	f->tx_lent = f->tx_region.base != NULL;
 	if (nta_share_serve_handshake(conn, 0, f->ring_size, f->max_inflight,
 			ring_fd, f->ring_file_size, msg, fds, n) < 0) {
 		fprintf(stderr, "nta-fwd: handshake failed: %s\n", strerror(errno));
@@ -171,6 +271,8 @@ ctl_accept(struct fwd *f, uint64_t now)
 	int conn;
 
 	while ((conn = accept4(f->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		struct ucred uc;
+
 		for (i = 0; i < FWD_PENDING; i++)
 			if (f->pending[i].fd < 0)
 				break;
@@ -179,27 +281,28 @@ ctl_accept(struct fwd *f, uint64_t now)
 			f->st.consumers_refused++;
 			continue;
 		}
+		f->pending[i].refuse = 0;
+		if (!peer_allowed(f, conn, &uc)) {
+			/* Told once its hello is there (ctl_answer), never served. */
+			printf("nta-fwd: refused a client (pid %d uid %d gid %d): its uid and gid"
+					" are not allowed (--allow-uid, --allow-gid)\n", (int)uc.pid,
+					(int)uc.uid, (int)uc.gid);
+			f->pending[i].refuse = EACCES;
+			f->st.consumers_denied++;
+		}
 		f->pending[i].fd = conn;
 		f->pending[i].deadline = now + rte_get_tsc_hz() / 1000 * HANDSHAKE_MS;
 	}
 }
 
-/* Answer a pending client whose hello is there: served, or EBUSY. */
+/* Answer a pending client whose hello is there: served, EBUSY, or its refusal. */
 static void
 ctl_answer(struct fwd *f, struct fwd_pending *p)
 {
-	char buf[64];
-
-	if (!f->attached) {
+	if (!f->attached && p->refuse == 0) {
 		session_start(f, p->fd); /* the hello is there: no wait */
 	} else {
-		/* Read the hello first (what it says does not matter): closing
-		 * on unread data would reset the connection before the answer
-		 * is read.
-		 */
-		(void)recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		nta_share_refuse(p->fd, EBUSY);
-		close(p->fd);
+		client_refuse(p->fd, p->refuse != 0 ? p->refuse : EBUSY);
 		f->st.consumers_refused++;
 	}
 	p->fd = -1;
@@ -229,7 +332,8 @@ fwd_ctl_poll(struct fwd *f)
 
 		if (p->fd < 0)
 			continue;
-		if (readable(p->fd) && (f->attached || fwd_tx_inflight(f) == 0)) {
+		if (readable(p->fd) && (p->refuse != 0 || f->attached ||
+				fwd_tx_inflight(f) == 0)) {
 			ctl_answer(f, p);
 		} else if (now > p->deadline) {
 			printf("nta-fwd: a client connected but got no answer in %d ms: dropped\n",

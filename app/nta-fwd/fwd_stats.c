@@ -95,8 +95,9 @@ fwd_print_final(struct fwd *f)
 		s->refused_region, s->refused_range, s->refused_not_held, s->refused_dup,
 		s->refused_stale, s->refused_verdict, s->refused_tx);
 	printf("nta-fwd: final: consumers=%" PRIu64 " consumers_refused=%" PRIu64
-		" protocol_errors=%" PRIu64 " reclaimed=%" PRIu64 " rx_bytes=%" PRIu64 "\n",
-		s->consumers, s->consumers_refused, s->protocol_errors, s->reclaimed,
-		s->rx_bytes);
+		" consumers_denied=%" PRIu64 " protocol_errors=%" PRIu64 " reclaimed=%" PRIu64
+		" rx_bytes=%" PRIu64 "\n",
+		s->consumers, s->consumers_refused, s->consumers_denied, s->protocol_errors,
+		s->reclaimed, s->rx_bytes);
 	fflush(stdout);
 }

@@ -85,6 +85,7 @@ fwd_tel_consumers(const char *cmd __rte_unused, const char *params __rte_unused,
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "sessions", f->st.consumers);
 	rte_tel_data_add_dict_u64(d, "refused_clients", f->st.consumers_refused);
+	rte_tel_data_add_dict_u64(d, "denied_clients", f->st.consumers_denied);
 	rte_tel_data_add_dict_u64(d, "max_inflight", f->max_inflight);
 	rte_tel_data_add_dict_u64(d, "protocol_errors", f->st.protocol_errors);
 	rte_tel_data_add_dict_u64(d, "reclaimed", f->st.reclaimed);

@@ -140,6 +140,7 @@ fwd_defaults(struct fwd *f)
 	int i;
 
 	f->socket_path = "/run/nta-fwd.sock";
+	f->socket_mode = 0600;
 	f->max_inflight = 1024;
 	f->nb_mbufs = 8192;
 	f->stats_ms = 1000;
@@ -224,12 +225,8 @@ fwd_setup(struct fwd *f)
 			return -1;
 		}
 	}
-	f->listen_fd = nta_share_listen(f->socket_path);
-	if (f->listen_fd < 0) {
-		fprintf(stderr, "nta-fwd: cannot listen on %s: %s\n", f->socket_path,
-				strerror(errno));
+	if (fwd_listen(f) != 0)
 		return -1;
-	}
 	fwd_print_header_span(f);
 	fwd_telemetry_init(f);
 	printf("nta-fwd: ports %u <-> %u, %u mbufs (mempool ops %s) in %u arena regions,"

@@ -79,7 +79,10 @@ hugetlbfs_file(struct nta_arena *a, struct nta_region *r)
 	if (page == 0 || (page & (page - 1)) != 0)
 		return -ENOENT;
 	snprintf(name, sizeof(name), "nta-%s-%d-%u", a->name, (int)getpid(), r->id);
-	fd = memfd_create(name, MFD_CLOEXEC | MFD_HUGETLB |
+	/* Sealing allowed (none is added here): a process that lends the
+	 * file read-only seals it against writes (F_SEAL_FUTURE_WRITE).
+	 */
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_HUGETLB | MFD_ALLOW_SEALING |
 		((unsigned int)__builtin_ctzll(page) << MFD_HUGE_SHIFT));
 	if (fd >= 0)
 		return fd;

@@ -24,6 +24,16 @@ expect 2 "--max-inflight: 'abc' is not a number" "$NTA_FWD" "${eal[@]}" -- --max
 expect 2 "--max-inflight: '0' is not a number in \[1, 65536\]" "$NTA_FWD" "${eal[@]}" -- --max-inflight 0
 expect 2 "--when-full: 'maybe' is neither drop nor wait" "$NTA_FWD" "${eal[@]}" -- --when-full maybe
 expect 2 "--pool: 'x' is not pinned, whole, nta or ring" "$NTA_FWD" "${eal[@]}" -- --pool x
+expect 0 '--allow-uid UID' "$NTA_FWD" --help
+expect 2 "--socket-mode: '0999' is not an octal mode" "$NTA_FWD" "${eal[@]}" -- --socket-mode 0999
+expect 2 "--socket-mode: '1777' is not an octal mode" "$NTA_FWD" "${eal[@]}" -- --socket-mode 1777
+expect 2 "--allow-uid: 'root' is not a number" "$NTA_FWD" "${eal[@]}" -- --allow-uid root
+expect 2 "--allow-gid: '-1' is not a number" "$NTA_FWD" "${eal[@]}" -- --allow-gid -1
+many=()
+for u in $(seq 1 17); do
+	many+=(--allow-uid "$u")
+done
+expect 2 "--allow-uid: at most 16" "$NTA_FWD" "${eal[@]}" -- "${many[@]}"
 expect 2 "--nb-mbufs 2048 is too small" "$NTA_FWD" "${eal[@]}" -- --nb-mbufs 2048
 expect 2 "unexpected argument 'extra'" "$NTA_FWD" "${eal[@]}" -- extra
 expect 2 'unknown option' "$NTA_FWD" "${eal[@]}" -- --bogus

@@ -12,6 +12,7 @@
 #include <linux/futex.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 
@@ -95,6 +96,43 @@ nta_share_reopen_ro(int fd)
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
+/*
+ * Make path free for a new socket: 0 when nothing is there or a dead socket
+ * was (it is removed); -1 with errno EEXIST (not a socket: kept), EADDRINUSE
+ * (a socket someone serves: kept), or the error of lstat, connect or unlink.
+ */
+static int
+path_make_free(const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int s, r, e;
+
+	if (lstat(sa->sun_path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EEXIST;
+		return -1;
+	}
+	/* Only a socket nobody listens on (ECONNREFUSED) is stale. */
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	r = connect(s, (const struct sockaddr *)sa, sizeof(*sa));
+	e = errno;
+	close(s);
+	if (r == 0 || e == EAGAIN || e == EPROTOTYPE) {
+		errno = EADDRINUSE;
+		return -1;
+	}
+	if (e != ECONNREFUSED) {
+		errno = e;
+		return -1;
+	}
+	if (unlink(sa->sun_path) < 0 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
 int
 nta_share_listen(const char *path)
 {
@@ -112,11 +150,18 @@ nta_share_listen(const char *path)
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	strcpy(sa.sun_path, path);
+	if (path_make_free(&sa) < 0)
+		return -1;
 	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -1;
-	unlink(path);
-	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 4) < 0) {
+	/*
+	 * bind() creates the file with the socket inode's mode less the umask:
+	 * 0600 here, so that it is never wider, not even for an instant (no
+	 * process-wide umask change, which other threads would see).
+	 */
+	if (fchmod(s, 0600) < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+			listen(s, 4) < 0) {
 		e = errno;
 		close(s);
 		errno = e;

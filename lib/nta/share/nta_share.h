@@ -364,11 +364,15 @@ int nta_share_layout_check(const struct nta_share_layout *peer, const char *peer
 /* ---- Server side (no DPDK) ---- */
 
 /**
- * Create, bind and listen on a unix SOCK_SEQPACKET socket at path (an
- * existing socket file there is replaced). Non-blocking.
+ * Create, bind and listen on a unix SOCK_SEQPACKET socket at path.
+ * Non-blocking. The socket file gets mode 0600 (less the umask: never wider);
+ * chmod() it to let other users connect. Only a dead socket at path (connect
+ * refused: its server is gone) is replaced; anything else there is kept.
  *
- * @return The listening fd, or -1 with errno set (ENAMETOOLONG: path longer
- *   than a sun_path, or a socket/bind/listen error).
+ * @return The listening fd, or -1 with errno set: ENAMETOOLONG (path longer
+ *   than a sun_path), EEXIST (path exists and is not a socket), EADDRINUSE
+ *   (a live socket: another process serves it), or a lstat, connect, unlink,
+ *   socket, bind or listen error.
  */
 int nta_share_listen(const char *path);
 
