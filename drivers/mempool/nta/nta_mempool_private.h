@@ -226,7 +226,7 @@ void mpn_tel_add(struct mpn_pool *p);
 void mpn_tel_remove(struct mpn_pool *p);
 /*
  * fn(p, arg) for the listed pool named name, while no pool can be freed
- * (the telemetry of nta_mp_map.c); what fn returns, or -EINVAL when no pool
+ * (every telemetry command of a pool); what fn returns, or -EINVAL when no pool
  * has that name. fn must not take the list's lock.
  */
 int mpn_tel_with_pool(const char *name, int (*fn)(struct mpn_pool *p, void *arg), void *arg);

@@ -138,27 +138,25 @@ mpn_tel_stats_dict(const struct mpn_pool *p, bool pinned, const struct nta_stats
 	rte_tel_data_add_dict_u64(d, "foreign_objects", p->foreign);
 }
 
+/* Under the pool list's lock (mpn_tel_with_pool): p is alive. */
+static int
+mpn_tel_stats_of(struct mpn_pool *p, void *arg)
+{
+	struct nta_arena *arena = mpn_tel_arena(p);
+	struct nta_stats st;
+
+	if (nta_stats_get(arena, &st) != 0)
+		return -ENOMEM;
+	mpn_tel_stats_dict(p, arena != p->arena, &st, arg);
+	return 0;
+}
+
 static int
 mpn_tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct nta_arena *arena;
-	struct nta_stats st;
-	struct mpn_pool *p;
-	int ret = 0;
+	int ret = mpn_tel_with_pool(params, mpn_tel_stats_of, d);
 
-	rte_spinlock_lock(&mpn_pools_lock);
-	p = mpn_tel_find(params);
-	if (p == NULL) {
-		ret = mpn_tel_error(cmd, params, d);
-	} else {
-		arena = mpn_tel_arena(p);
-		if (nta_stats_get(arena, &st) == 0)
-			mpn_tel_stats_dict(p, arena != p->arena, &st, d);
-		else
-			ret = -EINVAL;
-	}
-	rte_spinlock_unlock(&mpn_pools_lock);
-	return ret;
+	return ret == -EINVAL ? mpn_tel_error(cmd, params, d) : ret;
 }
 
 /* One region as a dictionary, or NULL. */
@@ -183,38 +181,37 @@ mpn_tel_region(const struct nta_region_info *ri)
 	return r;
 }
 
+/* Under the pool list's lock (mpn_tel_with_pool): p is alive. */
+static int
+mpn_tel_regions_of(struct mpn_pool *p, void *arg)
+{
+	struct nta_arena *arena = mpn_tel_arena(p);
+	struct rte_tel_data *d = arg;
+	struct nta_region_info ri;
+	uint32_t i, n = nta_region_count(arena);
+
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < n; i++) {
+		struct rte_tel_data *r;
+		char key[16];
+
+		if (nta_region_info(arena, i, &ri) != 0)
+			continue;
+		r = mpn_tel_region(&ri);
+		if (r == NULL)
+			break;
+		snprintf(key, sizeof(key), "%u", ri.id);
+		rte_tel_data_add_dict_container(d, key, r, 0);
+	}
+	return 0;
+}
+
 static int
 mpn_tel_regions(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct nta_region_info ri;
-	struct nta_arena *arena;
-	struct mpn_pool *p;
-	uint32_t i, n;
-	int ret = 0;
+	int ret = mpn_tel_with_pool(params, mpn_tel_regions_of, d);
 
-	rte_spinlock_lock(&mpn_pools_lock);
-	p = mpn_tel_find(params);
-	if (p == NULL) {
-		ret = mpn_tel_error(cmd, params, d);
-	} else {
-		arena = mpn_tel_arena(p);
-		rte_tel_data_start_dict(d);
-		n = nta_region_count(arena);
-		for (i = 0; i < n; i++) {
-			struct rte_tel_data *r;
-			char key[16];
-
-			if (nta_region_info(arena, i, &ri) != 0)
-				continue;
-			r = mpn_tel_region(&ri);
-			if (r == NULL)
-				break;
-			snprintf(key, sizeof(key), "%u", ri.id);
-			rte_tel_data_add_dict_container(d, key, r, 0);
-		}
-	}
-	rte_spinlock_unlock(&mpn_pools_lock);
-	return ret;
+	return ret == -EINVAL ? mpn_tel_error(cmd, params, d) : ret;
 }
 
 RTE_INIT(mpn_tel_init)
