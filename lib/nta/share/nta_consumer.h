@@ -32,6 +32,26 @@
  *
  * Every function is for one thread at a time (the rings are single producer,
  * single consumer). Errors: NULL or -1 with errno set, as documented.
+ *
+ * What a consumer is given, and what it is not (the isolation model; the
+ * whole text is doc/sample-apps.md, "The isolation model"):
+ * - The socket admits root, the forwarder's uid and the uids and gids it
+ *   was told to allow (SO_PEERCRED); anyone else gets EACCES and no fd.
+ * - Receive regions are lent read-only: their files are sealed against
+ *   writes, resizing and hole punching (F_SEAL_FUTURE_WRITE and friends), so
+ *   not even a reopened /proc/<pid>/fd/N gives a writable mapping. The
+ *   allocator's metadata is never in them: a consumer can read packets,
+ *   never corrupt the forwarder's bookkeeping.
+ * - Every descriptor a consumer returns is checked against what it was lent
+ *   (region, offset, length, cookie); anything else is refused and counted,
+ *   and impossible ring indices end the session.
+ * - The transmit region is the one region lent writable, and it is new for
+ *   every session: no byte of an earlier session's transmissions is in it.
+ * - Not guaranteed yet: a consumer that detached keeps its mappings of the
+ *   receive regions, and so sees packets received after it left; it can
+ *   punch holes in its own writable transmit region; one consumer at a
+ *   time. A consumer running as the forwarder's uid can act on the forwarder
+ *   process itself, and root is root.
  */
 
 #include <stdint.h>
