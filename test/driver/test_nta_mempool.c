@@ -36,16 +36,10 @@
 #include <nta.h>
 #include <rte_mempool_nta.h>
 
-static unsigned int failures;
-static unsigned int checks;
+#include "drv_check.h"
 
-#define CHECK(cond, fmt, ...) do { \
-	checks++; \
-	if (!(cond)) { \
-		failures++; \
-		printf("FAIL %s:%d: %s: " fmt "\n", __FILE__, __LINE__, #cond, ##__VA_ARGS__); \
-	} \
-} while (0)
+unsigned int failures;
+unsigned int checks;
 
 static struct rte_mempool *
 make_pool(const char *name, unsigned int n, unsigned int elt_size, unsigned int cache,

@@ -47,6 +47,8 @@
 #include <nta.h>
 #include <rte_mempool_nta.h>
 
+#include "drv_check.h"
+
 #define N_MBUFS 1024
 #define N_POOLS 3
 #define MZ_NAME "nta_t_mp"
@@ -63,16 +65,8 @@ struct shared {
 	unsigned int sec_checks, sec_failures;
 };
 
-static unsigned int failures;
-static unsigned int checks;
-
-#define CHECK(cond, fmt, ...) do { \
-	checks++; \
-	if (!(cond)) { \
-		failures++; \
-		printf("FAIL %s:%d: %s: " fmt "\n", __FILE__, __LINE__, #cond, ##__VA_ARGS__); \
-	} \
-} while (0)
+unsigned int failures;
+unsigned int checks;
 
 static uint8_t
 pattern(unsigned int pool, unsigned int i, unsigned int k)
