@@ -52,7 +52,27 @@ static unsigned int n_flows, flows_lost;
 static struct {
 	uint64_t pkts, bytes, fwd, drop, bad_desc;
 	uint64_t echo_req, echo_replies, echo_fail, completions;
+	/* Cycles of the loop turns that took packets or completions. */
+	uint64_t busy_cycles;
+	uint64_t last_busy, last_pkts;  /* at the previous stats line */
 } st;
+
+/*
+ * The CPU's cycle counter (the TSC on x86, as the forwarder's), or
+ * nanoseconds where there is none we can read from user space.
+ */
+static inline uint64_t
+cycles(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	return __builtin_ia32_rdtsc();
+#else
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+#endif
+}
 
 static void
 on_signal(int s __attribute__((unused)))
@@ -85,7 +105,13 @@ usage(const char *prog)
 		"                        of the bytes read in place\n"
 		"  -f, --flows N         print the N busiest flows at exit (default 20)\n"
 		"  -q, --quiet           no per-second line\n"
-		"  -h, --help            this text\n",
+		"  -h, --help            this text\n"
+		"\n"
+		"Stats line fields: packets bytes forwarded dropped echo_requests echo_replies\n"
+		"echo_failed completions bad_desc held busy_cycles cycles_per_pkt. busy_cycles:\n"
+		"CPU cycles (TSC) of the loop turns that took packets or completions;\n"
+		"cycles_per_pkt: busy cycles per packet since the previous line (the final\n"
+		"line: whole run)\n",
 		prog);
 }
 
@@ -397,14 +423,25 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * One stats line. cycles_per_pkt: busy cycles per packet since the previous
+ * line (whole run when whole).
+ */
 static void
-print_line(const char *tag, unsigned int held)
+print_line(const char *tag, unsigned int held, bool whole)
 {
+	uint64_t c = whole ? st.busy_cycles : st.busy_cycles - st.last_busy;
+	uint64_t n = whole ? st.pkts : st.pkts - st.last_pkts;
+
 	printf("nta-consumer: %s packets=%" PRIu64 " bytes=%" PRIu64 " forwarded=%" PRIu64
 		" dropped=%" PRIu64 " echo_requests=%" PRIu64 " echo_replies=%" PRIu64
 		" echo_failed=%" PRIu64 " completions=%" PRIu64 " bad_desc=%" PRIu64
-		" held=%u\n", tag, st.pkts, st.bytes, st.fwd, st.drop, st.echo_req,
-		st.echo_replies, st.echo_fail, st.completions, st.bad_desc, held);
+		" held=%u busy_cycles=%" PRIu64 " cycles_per_pkt=%.1f\n", tag, st.pkts,
+		st.bytes, st.fwd, st.drop, st.echo_req, st.echo_replies, st.echo_fail,
+		st.completions, st.bad_desc, held, st.busy_cycles,
+		n == 0 ? 0.0 : (double)c / (double)n);
+	st.last_busy = st.busy_cycles;
+	st.last_pkts = st.pkts;
 	fflush(stdout);
 }
 
@@ -662,10 +699,14 @@ stall_once(struct loop *l)
 static void
 run(struct loop *l)
 {
-	uint64_t last = now_ms();
+	uint64_t last = now_ms(), t0, moved;
 	int r;
 
 	while (!quit) {
+		/* >8 Start of counting busy cycles. */
+		t0 = cycles();
+		moved = st.pkts + st.completions;
+		r = 0;
 		st.completions += nta_consumer_completions(l->c, NULL, BURST);
 		if (l->o->stall_after >= 0 && st.pkts >= (uint64_t)l->o->stall_after) {
 			if (stall_once(l) < 0)
@@ -676,12 +717,15 @@ run(struct loop *l)
 				fprintf(stderr, "nta-consumer: forwarder gone\n");
 				break;
 			}
-			if (r > 0)
-				continue;
 		}
+		if (st.pkts + st.completions != moved)
+			st.busy_cycles += cycles() - t0;
+		/* >8 End of counting busy cycles. */
+		if (r > 0)
+			continue;
 		if (!l->o->quiet && now_ms() - last >= 1000) {
 			last = now_ms();
-			print_line("stats:", l->held);
+			print_line("stats:", l->held, false);
 		}
 	}
 }
@@ -718,7 +762,7 @@ main(int argc, char **argv)
 	run(&l);
 	/* Completions that are already back. */
 	st.completions += nta_consumer_completions(l.c, NULL, 1u << 20);
-	print_line("final:", l.held);
+	print_line("final:", l.held, true);
 	flows_print((unsigned int)o.top);
 	if (l.trace != NULL)
 		fclose(l.trace);

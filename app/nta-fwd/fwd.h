@@ -87,6 +87,13 @@ struct fwd_stats {
 	uint64_t copied_bytes;
 	uint64_t reclaimed, consumers, consumers_refused, protocol_errors;
 	uint64_t consumers_denied;       /* peers whose uid and gid are not allowed */
+	/*
+	 * TSC cycles of the loop iterations that moved a packet (received,
+	 * verdict, consumer transmit or completion), as testpmd's
+	 * --record-core-cycles: busy_cycles / rx is cycles per packet.
+	 */
+	uint64_t busy_cycles;
+	uint64_t last_busy, last_rx;     /* at the previous stats line */
 };
 
 struct fwd {
@@ -165,6 +172,17 @@ static inline uint32_t
 fwd_inflight(const struct fwd *f)
 {
 	return f->max_inflight - f->n_free_slot;
+}
+
+/*
+ * A number that grows whenever the loop moves a packet: an iteration is busy
+ * when it changed this.
+ */
+static inline uint64_t
+fwd_moved(const struct fwd *f)
+{
+	return f->st.rx + f->st.verdict_fwd + f->st.verdict_drop + f->st.consumer_tx +
+		f->st.completions;
 }
 
 /* Consumer transmit buffers not completed yet. */

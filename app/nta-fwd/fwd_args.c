@@ -62,7 +62,10 @@ fwd_usage(const char *prog)
 		"  -h, --help           this text\n"
 		"\n"
 		"Stats line fields: rx tx to_consumer verdict_fwd verdict_drop consumer_tx\n"
-		"completions dropped inflight tx_inflight refused copied_bytes pool_in_use attached\n",
+		"completions dropped inflight tx_inflight refused copied_bytes pool_in_use attached\n"
+		"busy_cycles cycles_per_pkt. busy_cycles: TSC cycles of the loop iterations that\n"
+		"moved a packet (as testpmd's --record-core-cycles); cycles_per_pkt: busy cycles\n"
+		"per packet received, since the previous line (the final line: whole run)\n",
 		prog, FWD_MAX_ALLOW, FWD_MAX_ALLOW);
 }
 

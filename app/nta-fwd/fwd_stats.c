@@ -63,20 +63,37 @@ refused(const struct fwd_stats *s)
 		s->refused_stale + s->refused_verdict;
 }
 
+/* Busy cycles per packet received; 0 when nothing was received. */
+static double
+cycles_per_pkt(uint64_t cycles, uint64_t pkts)
+{
+	return pkts == 0 ? 0.0 : (double)cycles / (double)pkts;
+}
+
+/*
+ * One stats line. cycles_per_pkt: busy cycles per packet received since the
+ * previous stats line (tag "stats:"), or over the whole run ("final:").
+ */
 void
 fwd_print_stats(struct fwd *f, const char *tag)
 {
-	const struct fwd_stats *s = &f->st;
+	struct fwd_stats *s = &f->st;
+	int whole = tag[0] == 'f';
+	double cpp = whole ? cycles_per_pkt(s->busy_cycles, s->rx) :
+		cycles_per_pkt(s->busy_cycles - s->last_busy, s->rx - s->last_rx);
 
 	printf("nta-fwd: %s rx=%" PRIu64 " tx=%" PRIu64 " to_consumer=%" PRIu64
 		" verdict_fwd=%" PRIu64 " verdict_drop=%" PRIu64 " consumer_tx=%" PRIu64
 		" completions=%" PRIu64 " dropped=%" PRIu64 " inflight=%u tx_inflight=%u"
-		" refused=%" PRIu64 " copied_bytes=%" PRIu64 " pool_in_use=%u attached=%d\n",
+		" refused=%" PRIu64 " copied_bytes=%" PRIu64 " pool_in_use=%u attached=%d"
+		" busy_cycles=%" PRIu64 " cycles_per_pkt=%.1f\n",
 		tag, s->rx, s->tx, s->to_consumer, s->verdict_fwd, s->verdict_drop,
 		s->consumer_tx, s->completions,
 		s->dropped_full + s->dropped_ring + s->dropped_tx + s->dropped_other,
 		fwd_inflight(f), fwd_tx_inflight(f), refused(s), s->copied_bytes,
-		rte_mempool_in_use_count(f->pool), f->attached);
+		rte_mempool_in_use_count(f->pool), f->attached, s->busy_cycles, cpp);
+	s->last_busy = s->busy_cycles;
+	s->last_rx = s->rx;
 	fflush(stdout);
 }
 

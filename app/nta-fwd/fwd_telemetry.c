@@ -62,6 +62,8 @@ consumer_dict(const struct fwd *f)
 	rte_tel_data_add_dict_u64(c, "refused", s->refused_region + s->refused_range +
 			s->refused_not_held + s->refused_dup + s->refused_stale +
 			s->refused_verdict + s->refused_tx);
+	rte_tel_data_add_dict_u64(c, "busy_cycles", s->busy_cycles);
+	rte_tel_data_add_dict_u64(c, "rx", s->rx);
 	return c;
 }
 

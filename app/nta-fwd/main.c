@@ -87,21 +87,24 @@ fwd_loop(struct fwd *f)
 	uint64_t hz = rte_get_tsc_hz();
 	uint64_t ctl_period = hz / 1000000 * CTL_INTERVAL_US;
 	uint64_t stats_period = hz / 1000 * (uint64_t)f->stats_ms;
-	uint64_t last_ctl = 0, last_stats = rte_rdtsc();
+	uint64_t last_ctl = 0, last_stats = rte_rdtsc(), now = last_stats, end, moved;
 	struct rte_mbuf *pkts[FWD_BURST];
 	unsigned int p;
 
 	while (!force_quit) {
-		uint64_t now = rte_rdtsc();
-
-		if (now - last_ctl >= ctl_period) {
-			fwd_ctl_poll(f);
-			last_ctl = now;
+		if (now - last_ctl >= ctl_period || (f->stats_ms > 0 &&
+				now - last_stats >= stats_period)) {
+			if (now - last_ctl >= ctl_period) {
+				fwd_ctl_poll(f);
+				last_ctl = now;
+			}
+			if (f->stats_ms > 0 && now - last_stats >= stats_period) {
+				fwd_print_stats(f, "stats:");
+				last_stats = now;
+			}
+			now = rte_rdtsc(); /* not a packet's cycles */
 		}
-		if (f->stats_ms > 0 && now - last_stats >= stats_period) {
-			fwd_print_stats(f, "stats:");
-			last_stats = now;
-		}
+		moved = fwd_moved(f);
 		if (f->attached) {
 			fwd_verdicts_poll(f);
 			fwd_tx_poll(f);
@@ -131,6 +134,12 @@ fwd_loop(struct fwd *f)
 			else
 				fwd_tx_burst(f, f->ports[p ^ 1], pkts, n);
 		}
+		/* >8 Start of counting busy cycles. */
+		end = rte_rdtsc();
+		if (fwd_moved(f) != moved)
+			f->st.busy_cycles += end - now;
+		now = end;
+		/* >8 End of counting busy cycles. */
 	}
 }
 
