@@ -34,7 +34,7 @@
 #define FWD_TX_REGION_ID 0x8000u
 #define FWD_COPY_REGION_ID 0x8001u
 #define FWD_TX_REGION_SIZE FWD_HUGEPAGE_SIZE
-#define FWD_COPY_SLOT 2048u
+#define FWD_COPY_SLOT 2048u      /* smallest copy slot; more for --mbuf-size */
 #define FWD_TX_SLOTS 1024u
 #define FWD_TX_MAX_LEN 9216u
 #define FWD_PENDING 4
@@ -105,6 +105,8 @@ struct fwd {
 	uint32_t allow_gid[FWD_MAX_ALLOW];
 	uint32_t max_inflight;
 	uint32_t nb_mbufs;
+	uint16_t mbuf_size;      /* data room of each mbuf, headroom included */
+	uint32_t copy_slot;      /* bytes of a slot of the copy region (--copy) */
 	int copy_mode;
 	int ring_pool;           /* --pool ring: ring_mp_mc on the arena, not the driver */
 	int whole_pool;          /* --pool whole: whole mbufs (headers too) in the arena */

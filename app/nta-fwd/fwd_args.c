@@ -48,6 +48,8 @@ fwd_usage(const char *prog)
 		"  --copy               copy each packet into a separate shared region instead\n"
 		"                       of lending the mbuf (the benchmark's copy path)\n"
 		"  --nb-mbufs N         mbufs in the arena pool (default 8192)\n"
+		"  --mbuf-size N        data room of each mbuf, headroom included (default %u;\n"
+		"                       e.g. 9344 for 9000-byte frames)\n"
 		"  --pool KIND          pinned (or nta): the nta mempool driver's pool of pinned\n"
 		"                       external buffers, rte_nta_pktmbuf_pool_create_pinned():\n"
 		"                       mbuf headers in private DPDK memory, only packet data\n"
@@ -66,7 +68,7 @@ fwd_usage(const char *prog)
 		"busy_cycles cycles_per_pkt. busy_cycles: TSC cycles of the loop iterations that\n"
 		"moved a packet (as testpmd's --record-core-cycles); cycles_per_pkt: busy cycles\n"
 		"per packet received, since the previous line (the final line: whole run)\n",
-		prog, FWD_MAX_ALLOW, FWD_MAX_ALLOW);
+		prog, FWD_MAX_ALLOW, FWD_MAX_ALLOW, RTE_MBUF_DEFAULT_BUF_SIZE);
 }
 
 /*
@@ -187,6 +189,7 @@ fwd_parse_args(struct fwd *f, int argc, char **argv)
 		{ "wait-consumer", no_argument, NULL, 'W' },
 		{ "copy", no_argument, NULL, 'c' },
 		{ "nb-mbufs", required_argument, NULL, 'n' },
+		{ "mbuf-size", required_argument, NULL, 'b' },
 		{ "stats-ms", required_argument, NULL, 'S' },
 		{ "trace", required_argument, NULL, 't' },
 		{ "pool", required_argument, NULL, 'p' },
@@ -237,6 +240,12 @@ fwd_parse_args(struct fwd *f, int argc, char **argv)
 			if (parse_uint("--nb-mbufs", optarg, 1024, 1u << 20, &f->nb_mbufs) < 0)
 				return -1;
 			break;
+		case 'b':
+			if (parse_uint("--mbuf-size", optarg, RTE_PKTMBUF_HEADROOM + 64, UINT16_MAX,
+					&v) < 0)
+				return -1;
+			f->mbuf_size = (uint16_t)v;
+			break;
 		case 'S':
 			if (parse_uint("--stats-ms", optarg, 0, 3600000, &v) < 0)
 				return -1;
@@ -256,6 +265,14 @@ fwd_parse_args(struct fwd *f, int argc, char **argv)
 			fprintf(stderr, "nta-fwd: unknown option; see --help\n");
 			return -1;
 		}
+	}
+	/* A copy slot holds the longest packet an mbuf can, 64-byte aligned. */
+	f->copy_slot = RTE_MAX(FWD_COPY_SLOT,
+			RTE_ALIGN_CEIL((uint32_t)f->mbuf_size - RTE_PKTMBUF_HEADROOM, 64u));
+	if (f->copy_mode && (uint64_t)f->max_inflight * f->copy_slot > UINT32_MAX) {
+		fprintf(stderr, "nta-fwd: --copy: --max-inflight %u slots of %u bytes exceed 4 GB\n",
+				f->max_inflight, f->copy_slot);
+		return -1;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "nta-fwd: unexpected argument '%s'; see --help\n", argv[optind]);

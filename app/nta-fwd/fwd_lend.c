@@ -35,10 +35,10 @@ lend_desc(struct fwd *f, const struct rte_mbuf *m, uint32_t si, struct nta_desc 
 		return -1;
 	d->len = m->data_len;
 	if (f->copy_mode) {
-		if (m->data_len > FWD_COPY_SLOT)
+		if (m->data_len > f->copy_slot)
 			return -1;
 		d->region = FWD_COPY_REGION_ID;
-		d->offset = si * FWD_COPY_SLOT;
+		d->offset = si * f->copy_slot;
 		memcpy((uint8_t *)f->copy_region.base + d->offset, data, m->data_len);
 		f->st.copied_bytes += m->data_len;
 		return 0;

@@ -152,6 +152,7 @@ fwd_defaults(struct fwd *f)
 	f->socket_mode = 0600;
 	f->max_inflight = 1024;
 	f->nb_mbufs = 8192;
+	f->mbuf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
 	f->stats_ms = 1000;
 	f->listen_fd = -1;
 	f->conn_fd = -1;
@@ -206,7 +207,7 @@ memory_create(struct fwd *f)
 	if (f->copy_mode &&
 			fwd_extra_region_create(&f->copy_region, FWD_COPY_REGION_ID,
 				NTA_SHARE_REGION_COPY,
-				RTE_ALIGN_CEIL((size_t)f->max_inflight * FWD_COPY_SLOT,
+				RTE_ALIGN_CEIL((size_t)f->max_inflight * f->copy_slot,
 					FWD_HUGEPAGE_SIZE), 0) != 0)
 		return -1;
 	f->hdr_pool = rte_pktmbuf_pool_create("nta_fwd_hdr", 2 * FWD_TX_SLOTS - 1, 32, 0, 0,
