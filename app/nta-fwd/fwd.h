@@ -11,6 +11,8 @@
  *   fwd_args.c     command line
  *   fwd_pool.c     packet memory: the arena, the pool, the extra regions
  *   fwd_session.c  the consumer socket: handshake, session start and end
+ *   fwd_seal.c     the session step after the handshake: sealing the
+ *                  transmit region once the consumer has mapped it
  *   fwd_lend.c     data path: lending received packets, taking verdicts
  *   fwd_tx.c       data path: the consumer's transmit buffers, completions
  *   fwd_stats.c    stats lines
@@ -94,6 +96,9 @@ struct fwd_stats {
 	 */
 	uint64_t busy_cycles;
 	uint64_t last_busy, last_rx;     /* at the previous stats line */
+	uint64_t refused_unsealed;       /* TX descriptors before the TX region's seal */
+	uint64_t tx_sealed;              /* sessions whose TX region was sealed */
+	uint64_t tx_expelled;            /* consumers expelled: TX region not sealable */
 };
 
 struct fwd {
@@ -141,6 +146,11 @@ struct fwd {
 	uint32_t ring_size;
 	struct nta_share_ring_end end[NTA_SHARE_RING_COUNT]; /* our indices, private */
 	int corrupt;             /* the consumer wrote impossible ring indices */
+	/*
+	 * The TX region is sealed (fwd_seal.c): no page of it can be freed any
+	 * more. Transmit descriptors are taken only while it is 1.
+	 */
+	int tx_sealed;
 
 	/* lent packets */
 	struct fwd_slot *slot;
@@ -233,6 +243,9 @@ int fwd_listen(struct fwd *f);
 void fwd_slots_reset(struct fwd *f);
 void fwd_ctl_poll(struct fwd *f);
 void fwd_session_end(struct fwd *f, const char *why);
+
+/* fwd_seal.c: a message the consumer sent on its socket (len bytes at buf). */
+void fwd_ctl_message(struct fwd *f, const void *buf, size_t len);
 
 /* fwd_lend.c */
 void fwd_lend_burst(struct fwd *f, uint16_t port, struct rte_mbuf **pkts, uint16_t n);

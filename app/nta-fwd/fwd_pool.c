@@ -269,7 +269,8 @@ fwd_pool_create(struct fwd *f)
  * A shared memfd of size bytes, sealed against resizing (the consumer gets
  * an fd to it), and against writes but through our mapping when lent
  * read-only (ro), mapped here: hugepages when some are free, ordinary pages
- * otherwise.
+ * otherwise. Lent writable, it is left open to more seals: the consumer maps
+ * it, then fwd_seal.c seals it (F_SEAL_FUTURE_WRITE and the rest).
  */
 static int
 shared_memfd(const char *name, size_t size, int huge, int ro, void **map)
@@ -287,7 +288,7 @@ shared_memfd(const char *name, size_t size, int huge, int ro, void **map)
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
 	if (p == MAP_FAILED)
 		goto fail;
-	if ((ro ? seal_read_only(fd) : fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL)) < 0) {
+	if (ro && seal_read_only(fd) < 0) {
 		e = errno;
 		munmap(p, size);
 		errno = e;

@@ -136,6 +136,7 @@ fwd_session_end(struct fwd *f, const char *why)
 	f->st.reclaimed += n;
 	/* >8 End of reclaiming a consumer's packets. */
 	f->attached = 0;
+	f->tx_sealed = 0;
 	munmap(f->ring_base, f->ring_file_size);
 	f->ring_base = NULL;
 	close(f->conn_fd);
@@ -220,6 +221,7 @@ session_start(struct fwd *f, int conn)
 		nta_share_ring_end_init(&f->end[i], nta_share_ring_get(base, i), f->ring_size,
 				i == NTA_SHARE_RING_RX || i == NTA_SHARE_RING_COMPL);
 	f->corrupt = 0;
+	f->tx_sealed = 0;        /* no transmit until the consumer mapped it and we sealed it */
 	f->tx_lent = f->tx_region.base != NULL;
 	if (nta_share_serve_handshake(conn, 0, f->ring_size, f->max_inflight,
 			ring_fd, f->ring_file_size, msg, fds, n) < 0) {
@@ -259,7 +261,9 @@ ctl_check_consumer(struct fwd *f)
 	if (!f->attached || !readable(f->conn_fd))
 		return;
 	r = recv(f->conn_fd, buf, sizeof(buf), MSG_DONTWAIT);
-	if (r <= 0 && !(r < 0 && (errno == EAGAIN || errno == EINTR)))
+	if (r > 0)
+		fwd_ctl_message(f, buf, (size_t)r);
+	else if (!(r < 0 && (errno == EAGAIN || errno == EINTR)))
 		fwd_session_end(f, r == 0 ? "closed" : strerror(errno));
 }
 

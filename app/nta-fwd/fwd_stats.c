@@ -60,7 +60,7 @@ static uint64_t
 refused(const struct fwd_stats *s)
 {
 	return s->refused_region + s->refused_range + s->refused_not_held + s->refused_dup +
-		s->refused_stale + s->refused_verdict;
+		s->refused_stale + s->refused_verdict + s->refused_unsealed;
 }
 
 /* Busy cycles per packet received; 0 when nothing was received. */
@@ -116,5 +116,8 @@ fwd_print_final(struct fwd *f)
 		" rx_bytes=%" PRIu64 "\n",
 		s->consumers, s->consumers_refused, s->consumers_denied, s->protocol_errors,
 		s->reclaimed, s->rx_bytes);
+	printf("nta-fwd: final: tx_sealed=%" PRIu64 " tx_expelled=%" PRIu64
+		" refused_unsealed=%" PRIu64 "\n", s->tx_sealed, s->tx_expelled,
+		s->refused_unsealed);
 	fflush(stdout);
 }

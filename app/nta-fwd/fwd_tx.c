@@ -68,6 +68,12 @@ tx_check(struct fwd *f, const struct nta_share_desc *v)
 	const struct fwd_region *r = &f->tx_region;
 	uint16_t port = v->flags & NTA_SHARE_F_PORT_MASK;
 
+	if (!f->tx_sealed) {
+		/* Not sealed yet: a hole may still be punched in it. */
+		f->st.refused_tx++;
+		f->st.refused_unsealed++;
+		return -1;
+	}
 	if (v->desc.region != FWD_TX_REGION_ID || r->base == NULL) {
 		f->st.refused_tx++;
 		f->st.refused_region++;

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Each session transmits from memory of its own: session 1 fills its
 # transmit region with a marker and detaches, while another process keeps an
-# fd of that region; session 2's transmit region holds no marker byte, and
-# what the holder writes through its fd after session 2 attached never
-# reaches session 2's region.
+# fd of that region; session 2's transmit region holds no marker byte, the
+# holder cannot map session 1's file writable any more (sealed once consumer
+# 1 mapped it), and nothing it does reaches session 2's region.
 # shellcheck source=test/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 
@@ -53,10 +53,17 @@ size = os.fstat(fd).st_size
 open(held, 'w').close()
 while not os.path.exists(go):
     time.sleep(0.05)
-m = mmap.mmap(fd, size, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)
-m[:] = struct.pack('<Q', value) * (size // 8)
-m.close()
-open(go + '.done', 'w').close()
+# Sealed since consumer 1 mapped it (F_SEAL_FUTURE_WRITE): no new writable
+# mapping. Either way, nothing may reach session 2's region.
+try:
+    m = mmap.mmap(fd, size, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    m[:] = struct.pack('<Q', value) * (size // 8)
+    m.close()
+    how = 'written'
+except PermissionError:
+    how = 'refused'
+with open(go + '.done', 'w') as f:
+    f.write(how)
 PY
 PIDS+=($!)
 wait_for 10 "holder has the fd" test -e "$W/held"
@@ -72,6 +79,7 @@ touch "$W/go"
 wait_for 10 "holder wrote through its fd" test -e "$W/go.done"
 h2=$(tx_hits "$CONS_PID" "$MARK2")
 [ "$h2" = 0 ] || fail "a write through session 1's file reached session 2's region ($h2 words)"
-ok "session 2's transmit region: no word of session 1's marker, nor of a write after it left"
+[ "$(cat "$W/go.done")" = refused ] || fail "session 1's sealed file could be mapped writable again"
+ok "session 2's transmit region: no word of session 1's marker; session 1's file sealed (no new writable mapping)"
 stop_pid "$CONS_PID"
 stop_fwd

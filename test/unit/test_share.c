@@ -6,7 +6,9 @@
  * Unit tests of the sharing library without DPDK: rings (wrap-around, full,
  * a lying peer), handshake (regions, read-only mappings, transmit buffers,
  * range checks), version and layout mismatches (refused on either side, with
- * a message naming what differs), a busy server, a server that goes away.
+ * a message naming what differs), a busy server, a server that goes away,
+ * the seal of the transmit region (a file punched, refaulted or sealed by
+ * the consumer first is caught; a sealed one can no longer be punched).
  * The server side runs in a thread of this process.
  */
 
@@ -17,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
+#include <linux/falloc.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -111,7 +115,7 @@ test_ring(void)
 
 struct server {
 	int listen_fd;
-	int mode;          /* 0: serve, 1: refuse EBUSY, 2: bad ring size */
+	int mode;          /* 0: serve, 1: refuse EBUSY, 2: bad ring size, 3: seal fails */
 	int result;
 	int err;
 	int conn;
@@ -122,7 +126,7 @@ struct server {
 static int
 memfd_of(const char *name, size_t size, const char *fill)
 {
-	int fd = memfd_create(name, MFD_CLOEXEC);
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	void *p;
 
 	if (fd < 0 || ftruncate(fd, (off_t)size) < 0)
@@ -133,6 +137,43 @@ memfd_of(const char *name, size_t size, const char *fill)
 	memcpy(p, fill, strlen(fill) + 1);
 	munmap(p, size);
 	return fd;
+}
+
+/*
+ * Server side of the step after the handshake: wait for MAPPED (none comes
+ * from a consumer that gave up), seal the transmit file (mode 3: answer
+ * EFAULT as if a page were missing).
+ */
+static void
+server_seal(struct server *s, int conn)
+{
+	struct pollfd pfd = { .fd = conn, .events = POLLIN, .revents = 0 };
+	struct nta_share_ctl ctl;
+	uint8_t buf[64];
+	ssize_t r;
+	void *map;
+
+	if (poll(&pfd, 1, 2000) != 1)
+		return;
+	r = recv(conn, buf, sizeof(buf), 0);
+	if (r <= 0 || nta_share_ctl_parse(buf, (size_t)r, &ctl) < 0 ||
+			ctl.type != NTA_SHARE_CTL_MAPPED) {
+		s->result = -1;
+		return;
+	}
+	map = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, s->tx_fd,
+			0);
+	if (map == MAP_FAILED) {
+		s->result = -1;
+		return;
+	}
+	if (s->mode == 3)
+		s->result = nta_share_ctl_send(conn, NTA_SHARE_CTL_SEALED, EFAULT);
+	else if (nta_share_seal_writable(s->tx_fd, map, 1 << 20) < 0)
+		s->result = -1;
+	else
+		s->result = nta_share_ctl_send(conn, NTA_SHARE_CTL_SEALED, 0);
+	munmap(map, 1 << 20);
 }
 
 static void *
@@ -176,6 +217,8 @@ server_main(void *arg)
 	close(fds[0]);
 	close(ring_fd);
 	s->conn = conn;
+	if (s->result == 0)
+		server_seal(s, conn);
 	return NULL;
 }
 
@@ -265,6 +308,10 @@ test_handshake(void)
 		CHECK(nta_consumer_tx_free(c, &tx) < 0 && errno == EINVAL);
 	}
 	CHECK(nta_consumer_tx_alloc(c, 0, &tx) == NULL && errno == EINVAL);
+
+	/* Sealed once mapped: no hole can be punched in it any more. */
+	CHECK(fallocate(s.tx_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096) < 0 &&
+			errno == EPERM);
 
 	/* Nothing queued: a wait times out. */
 	CHECK(nta_consumer_wait(c, 20) == 0);
@@ -368,6 +415,108 @@ log_capture(int level __attribute__((unused)), const char *msg)
 	snprintf(last_log, sizeof(last_log), "%s", msg);
 }
 
+/* A shared memfd of 16 pages mapped (populated) at *map; -1 on error. */
+static int
+seal_file(void **map)
+{
+	int fd = memfd_of("seal", 16 * 4096, "");
+
+	if (fd < 0)
+		return -1;
+	*map = mmap(NULL, 16 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (*map == MAP_FAILED) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * nta_share_seal_writable(): a whole file is sealed, and from then on
+ * nothing frees its pages; a hole punched before (even one faulted in again
+ * through another mapping) or seals added first by someone else are caught.
+ */
+static void
+test_seal(void)
+{
+	const size_t size = 16 * 4096;
+	struct nta_share_ctl ctl;
+	uint8_t *map, *other, *w;
+	int fd, fd2;
+	char path[64];
+
+	/* A whole file: sealed; writable mappings made before stay so. */
+	fd = seal_file((void **)&map);
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	other = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(other != MAP_FAILED);
+	CHECK(nta_share_seal_writable(fd, map, size) == 0);
+	other[5] = 42;
+	CHECK(map[5] == 42);
+	CHECK(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, size) < 0 &&
+			errno == EPERM);
+	CHECK(madvise(other, size, MADV_REMOVE) < 0 && errno == EPERM);
+	CHECK(ftruncate(fd, 0) < 0 && errno == EPERM);
+	CHECK(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE) < 0 && errno == EPERM);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	fd2 = open(path, O_RDWR);
+	CHECK(fd2 >= 0);
+	CHECK(mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd2, 0) == MAP_FAILED &&
+			errno == EPERM);
+	w = mmap(NULL, size, PROT_READ, MAP_SHARED, fd2, 0);
+	CHECK(w != MAP_FAILED && mprotect(w, size, PROT_READ | PROT_WRITE) < 0 &&
+			errno == EACCES);
+	CHECK(nta_share_seal_writable(fd, map, size) == 0);    /* again: still whole */
+	munmap(w, size);
+	close(fd2);
+	munmap(other, size);
+	munmap(map, size);
+	close(fd);
+
+	/* A hole punched before the seal. */
+	fd = seal_file((void **)&map);
+	CHECK(fd >= 0 && fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 4096,
+			4096) == 0);
+	CHECK(nta_share_seal_writable(fd, map, size) < 0 && errno == EFAULT);
+	munmap(map, size);
+	close(fd);
+
+	/* Punched, then a new page faulted in through another mapping: the file
+	 * is whole again, but that page is not the one we mapped.
+	 */
+	fd = seal_file((void **)&map);
+	other = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(fd >= 0 && other != MAP_FAILED);
+	CHECK(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 8192, 4096) == 0);
+	other[8192] = 1;
+	CHECK(nta_share_seal_writable(fd, map, size) < 0 && errno == EFAULT);
+	munmap(other, size);
+	munmap(map, size);
+	close(fd);
+
+	/* Sealed by the other side first (F_SEAL_SEAL): ours cannot be added. */
+	fd = seal_file((void **)&map);
+	CHECK(fd >= 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL) == 0);
+	CHECK(nta_share_seal_writable(fd, map, size) < 0 && errno == EPERM);
+	munmap(map, size);
+	close(fd);
+	CHECK(nta_share_seal_writable(-1, NULL, size) < 0 && errno == EINVAL);
+
+	/* Control messages: only the exact size, magic and a known type. */
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.magic = NTA_SHARE_MAGIC;
+	ctl.type = NTA_SHARE_CTL_MAPPED;
+	CHECK(nta_share_ctl_parse(&ctl, sizeof(ctl), &ctl) == 0);
+	CHECK(nta_share_ctl_parse(&ctl, sizeof(ctl) - 1, &ctl) < 0 && errno == EPROTO);
+	ctl.type = 7;
+	CHECK(nta_share_ctl_parse(&ctl, sizeof(ctl), &ctl) < 0 && errno == EPROTO);
+	ctl.type = NTA_SHARE_CTL_SEALED;
+	ctl.magic = 0;
+	CHECK(nta_share_ctl_parse(&ctl, sizeof(ctl), &ctl) < 0 && errno == EPROTO);
+}
+
 /*
  * A client of another version is refused with EPROTO on both sides, whatever
  * the size of its hello (a version-1 hello was 16 bytes).
@@ -376,6 +525,7 @@ static void
 test_version(void)
 {
 	struct nta_share_hello h;
+	char want[64];
 
 	memset(&h, 0, sizeof(h));
 	h.magic = NTA_SHARE_MAGIC;
@@ -384,7 +534,9 @@ test_version(void)
 	hello_refused(&h, sizeof(h));
 	h.version = 1;
 	hello_refused(&h, 16);
-	CHECK(strstr(last_log, "consumer protocol version 1, forwarder 2") != NULL);
+	snprintf(want, sizeof(want), "consumer protocol version 1, forwarder %u",
+			NTA_SHARE_VERSION);
+	CHECK(strstr(last_log, want) != NULL);
 }
 
 /* A fake forwarder that answers any hello with a welcome of another build. */
@@ -493,6 +645,8 @@ main(void)
 	test_handshake();
 	test_refused(1, EBUSY);
 	test_refused(2, EPROTO);
+	test_refused(3, EFAULT);      /* the transmit region could not be sealed */
+	test_seal();
 	nta_set_log(log_capture);
 	test_version();
 	test_layout();

@@ -261,6 +261,36 @@ consumer_regions(struct nta_consumer *c, uint32_t n)
 	return 0;
 }
 
+/*
+ * Tell the forwarder the transmit region is mapped and wait until it has
+ * sealed it: from then on it accepts transmit descriptors. 0, or -1 with
+ * errno set (the forwarder's status: EPERM, EFAULT; EPROTO, ETIMEDOUT).
+ */
+static int
+consumer_tx_sealed(struct nta_consumer *c)
+{
+	uint8_t buf[NTA_SHARE_MSG_MAX];
+	struct nta_share_ctl ctl;
+	size_t got;
+
+	if (nta_share_ctl_send(c->sock, NTA_SHARE_CTL_MAPPED, 0) < 0)
+		return -1;
+	if (nta_share_recv_msg_any(c->sock, buf, sizeof(buf), &got, NULL,
+			HANDSHAKE_TIMEOUT_MS) < 0)
+		return -1;
+	if (nta_share_ctl_parse(buf, got, &ctl) < 0 || ctl.type != NTA_SHARE_CTL_SEALED) {
+		errno = EPROTO;
+		return -1;
+	}
+	if (ctl.status != 0) {
+		nta_log(NTA_LOG_ERR, "share: the forwarder could not seal the transmit region: %s",
+				strerror(ctl.status > 0 ? ctl.status : EPROTO));
+		errno = ctl.status > 0 ? ctl.status : EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
 struct nta_consumer *
 nta_consumer_attach(const char *path, unsigned int flags)
 {
@@ -283,7 +313,8 @@ nta_consumer_attach(const char *path, unsigned int flags)
 	c->tx_index = -1;
 	if (consumer_connect(c, path) < 0 || consumer_welcome(c, &n_regions) < 0 ||
 			consumer_regions(c, n_regions) < 0 ||
-			(c->tx_index >= 0 && consumer_tx_arena(c) < 0)) {
+			(c->tx_index >= 0 && (consumer_tx_arena(c) < 0 ||
+				consumer_tx_sealed(c) < 0))) {
 		e = errno;
 		consumer_unmap(c);
 		free(c);

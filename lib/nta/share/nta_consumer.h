@@ -47,10 +47,13 @@
  *   and impossible ring indices end the session.
  * - The transmit region is the one region lent writable, and it is new for
  *   every session: no byte of an earlier session's transmissions is in it.
+ *   Once mapped (in nta_consumer_attach()) it is sealed: no hole can be
+ *   punched in it, no resize, no new writable mapping; the mapping made
+ *   here stays writable. A consumer that punched a hole before the seal, or
+ *   sealed the file itself, is expelled.
  * - Not guaranteed yet: a consumer that detached keeps its mappings of the
- *   receive regions, and so sees packets received after it left; it can
- *   punch holes in its own writable transmit region; one consumer at a
- *   time. A consumer running as the forwarder's uid can act on the forwarder
+ *   receive regions, and so sees packets received after it left; one
+ *   consumer at a time. A consumer running as the forwarder's uid can act on the forwarder
  *   process itself, and root is root.
  */
 
@@ -76,15 +79,22 @@ struct nta_consumer_region {
 
 /**
  * Connect to a forwarder's socket, do the handshake, map the ring file and
- * every region (receive regions read-only, at any address).
+ * every region (receive regions read-only, at any address), then tell the
+ * forwarder the transmit region is mapped and wait until it has sealed it
+ * (NTA_SHARE_CTL_MAPPED, NTA_SHARE_CTL_SEALED): when this returns, transmit
+ * descriptors are accepted. The writable mapping of the transmit region is
+ * the one made here: the seal refuses any later one.
  *
  * @param path Socket path of the forwarder.
  * @param flags Reserved, 0.
  * @return The consumer, or NULL with errno set: EINVAL (NULL path, flags),
  *   ENAMETOOLONG, ECONNREFUSED/ENOENT (no forwarder), EPROTO (version,
  *   layout or protocol error; a version or layout mismatch is logged, one
- *   line naming what differs, e.g. "forwarder unit size 64, consumer 32"), EBUSY (forwarder serves another consumer), ETIMEDOUT,
- *   ENOMEM, or an mmap error.
+ *   line naming what differs, e.g. "forwarder unit size 64, consumer 32"),
+ *   EBUSY (forwarder serves another consumer), EACCES (this uid and gid are
+ *   not allowed), EPERM or EFAULT (the forwarder could not seal the
+ *   transmit region: seals added, or a page punched out, by someone holding
+ *   its fd), ETIMEDOUT, ENOMEM, or an mmap error.
  */
 struct nta_consumer *nta_consumer_attach(const char *path, unsigned int flags);
 

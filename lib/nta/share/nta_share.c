@@ -438,3 +438,113 @@ nta_share_refuse(int sock, int status)
 	welcome_init(&w, status);
 	return nta_share_send_msg(sock, &w, sizeof(w), -1);
 }
+
+int
+nta_share_ctl_send(int sock, uint32_t type, int32_t status)
+{
+	struct nta_share_ctl m;
+	ssize_t r;
+
+	memset(&m, 0, sizeof(m));
+	m.magic = NTA_SHARE_MAGIC;
+	m.type = type;
+	m.status = status;
+	do {
+		r = send(sock, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -1;
+	if ((size_t)r != sizeof(m)) {
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+int
+nta_share_ctl_parse(const void *buf, size_t len, struct nta_share_ctl *ctl)
+{
+	if (buf == NULL || ctl == NULL || len != sizeof(*ctl)) {
+		errno = EPROTO;
+		return -1;
+	}
+	memcpy(ctl, buf, sizeof(*ctl));
+	if (ctl->magic != NTA_SHARE_MAGIC ||
+			(ctl->type != NTA_SHARE_CTL_MAPPED && ctl->type != NTA_SHARE_CTL_SEALED)) {
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+/* Bit 63 of a /proc/self/pagemap entry: the page is in our page tables. */
+#define PAGEMAP_PRESENT (1ull << 63)
+/* Entries read from /proc/self/pagemap at a time. */
+#define PAGEMAP_BATCH 512
+
+/*
+ * 0 when every 4 KB page of map (size bytes) is in our page tables, -1 with
+ * errno EFAULT when one is not, or the error of reading pagemap.
+ */
+static int
+pages_present(const void *map, size_t size)
+{
+	uint64_t e[PAGEMAP_BATCH];
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t first = (uintptr_t)map / pg, n = (size + pg - 1) / pg, done = 0, i;
+	int fd, err = 0;
+
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (done < n && err == 0) {
+		size_t want = n - done < PAGEMAP_BATCH ? n - done : PAGEMAP_BATCH;
+		ssize_t r = pread(fd, e, want * sizeof(e[0]),
+				(off_t)((first + done) * sizeof(e[0])));
+
+		if (r != (ssize_t)(want * sizeof(e[0]))) {
+			err = r < 0 ? errno : EIO;
+			break;
+		}
+		for (i = 0; i < want; i++)
+			if ((e[i] & PAGEMAP_PRESENT) == 0)
+				err = EFAULT;
+		done += want;
+	}
+	close(fd);
+	errno = err;
+	return err == 0 ? 0 : -1;
+}
+
+int
+nta_share_seal_writable(int fd, const void *map, size_t size)
+{
+	const int want = F_SEAL_FUTURE_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+	struct stat st;
+	int seals;
+
+	if (map == NULL || size == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	/*
+	 * Seals first, checks after: once sealed nothing can be punched, so
+	 * what the checks see stays true. An error here (EPERM: sealed by
+	 * someone else) is judged by what F_GET_SEALS shows.
+	 */
+	(void)fcntl(fd, F_ADD_SEALS, want);
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0)
+		return -1;
+	if ((seals & want) != want) {
+		errno = EPERM;
+		return -1;
+	}
+	if (fstat(fd, &st) < 0)
+		return -1;
+	if ((uint64_t)st.st_size < size || (uint64_t)st.st_blocks * 512 < size) {
+		errno = EFAULT;
+		return -1;
+	}
+	return pages_present(map, size);
+}

@@ -15,7 +15,11 @@
  *   (SOCK_SEQPACKET), says hello with a version, and receives the region
  *   table and one file descriptor per region with SCM_RIGHTS. Receive
  *   regions come as read-only descriptors (the consumer cannot map them
- *   writable); only the transmit region is writable.
+ *   writable); only the transmit region is writable. Once the consumer has
+ *   mapped it, it says so (NTA_SHARE_CTL_MAPPED); the server then seals the
+ *   transmit file against hole punching, resizing and new writable mappings
+ *   (nta_share_seal_writable()), checks that no page is missing, and only
+ *   then accepts transmit descriptors (NTA_SHARE_CTL_SEALED answers).
  * - Descriptors: struct nta_share_desc (the allocator's struct nta_desc:
  *   region, offset, length; plus flags and a cookie) travel in four single-producer single-consumer rings that live in
  *   one more shared memfd (the "ring file"):
@@ -48,9 +52,11 @@ extern "C" {
 #define NTA_SHARE_MAGIC 0x5341544eu
 /**
  * Protocol version; a consumer of another version is refused. 2: hello and
- * welcome carry struct nta_share_layout.
+ * welcome carry struct nta_share_layout. 3: after mapping its regions the
+ * consumer sends NTA_SHARE_CTL_MAPPED and the server seals the transmit
+ * region (struct nta_share_ctl).
  */
-#define NTA_SHARE_VERSION 2u
+#define NTA_SHARE_VERSION 3u
 /** Most regions the server can lend in one session. */
 #define NTA_SHARE_MAX_REGIONS 256
 
@@ -285,6 +291,27 @@ struct nta_share_region_msg {
 	uint64_t size;    /**< Bytes to map. */
 };
 
+/** struct nta_share_ctl types. */
+#define NTA_SHARE_CTL_MAPPED 1u  /**< Consumer -> server: every region is mapped. */
+#define NTA_SHARE_CTL_SEALED 2u  /**< Server -> consumer: answer to MAPPED. */
+
+/**
+ * Control message after the handshake, on the same socket. The consumer
+ * sends MAPPED once, when its writable mapping of the transmit region is
+ * made (a writable mapping made later is refused by the seal); the server
+ * answers SEALED with status 0 (transmit descriptors are accepted from now
+ * on) or an errno value, and then ends the session: EPERM (the transmit file
+ * could not be sealed: the consumer added seals of its own), EFAULT (a page
+ * of it is missing or was replaced: a hole was punched before the seal).
+ * Transmit descriptors that come before status 0 are refused and counted.
+ */
+struct nta_share_ctl {
+	uint32_t magic;    /**< NTA_SHARE_MAGIC. */
+	uint32_t type;     /**< NTA_SHARE_CTL_*. */
+	int32_t status;    /**< SEALED: 0 or an errno value; MAPPED: 0. */
+	uint32_t pad;      /**< 0. */
+};
+
 /*
  * Everything above crosses the process boundary, between programs built
  * apart (perhaps by other compilers): sizes and offsets are fixed here, and
@@ -344,6 +371,10 @@ NTA_SHARE_ABI_ASSERT(sizeof(struct nta_share_region_msg) == 16 &&
 		offsetof(struct nta_share_region_msg, flags) == 4 &&
 		offsetof(struct nta_share_region_msg, size) == 8,
 		"struct nta_share_region_msg layout");
+
+NTA_SHARE_ABI_ASSERT(sizeof(struct nta_share_ctl) == 16 &&
+		offsetof(struct nta_share_ctl, type) == 4 &&
+		offsetof(struct nta_share_ctl, status) == 8, "struct nta_share_ctl layout");
 
 /** Fill l with this build's layout. l must not be NULL. */
 void nta_share_layout_get(struct nta_share_layout *l);
@@ -414,6 +445,47 @@ void nta_share_wake(void *ring_base);
  * @return 0, or -1 with errno set by sendmsg().
  */
 int nta_share_refuse(int sock, int status);
+
+/**
+ * Send a control message (struct nta_share_ctl) without waiting: a peer that
+ * does not read its socket cannot stall the caller.
+ *
+ * @return 0, or -1 with errno set by sendmsg() (EAGAIN: the peer's queue is
+ *   full).
+ */
+int nta_share_ctl_send(int sock, uint32_t type, int32_t status);
+
+/**
+ * Read a control message of len bytes received in buf.
+ *
+ * @param[out] ctl The message.
+ * @return 0, or -1 with errno = EPROTO (wrong size, magic or type).
+ */
+int nta_share_ctl_parse(const void *buf, size_t len, struct nta_share_ctl *ctl);
+
+/**
+ * Server side: protect a file lent writable once the consumer has mapped it
+ * (NTA_SHARE_CTL_MAPPED). Adds F_SEAL_FUTURE_WRITE, F_SEAL_SHRINK,
+ * F_SEAL_GROW and F_SEAL_SEAL: from then on no hole can be punched
+ * (fallocate(PUNCH_HOLE), madvise(MADV_REMOVE): EPERM), no resize, no new
+ * writable mapping through any fd, no more seals; the mappings made before
+ * (the server's, the device's, the consumer's) stay writable. Then checks
+ * that the seals are all there (F_GET_SEALS) and that no page went missing
+ * before them: the file holds every page (st_blocks) and every page of the
+ * server's own mapping map is still mapped there (/proc/self/pagemap: a
+ * punched page leaves the server's page tables, even when someone faults a
+ * new page in at the same offset since).
+ *
+ * @param fd The file, a memfd made with MFD_ALLOW_SEALING and without
+ *   F_SEAL_SEAL.
+ * @param map The server's mapping of the whole file, populated when it was
+ *   made (MAP_POPULATE) and not touched since but by the device.
+ * @param size Bytes of the file and of map.
+ * @return 0, or -1 with errno set: EPERM (the seals cannot be added: someone
+ *   sealed the file first), EFAULT (a page is missing or was replaced), or
+ *   an fcntl, fstat or pagemap read error.
+ */
+int nta_share_seal_writable(int fd, const void *map, size_t size);
 
 /**
  * Open a read-only descriptor for a region file, whatever fd gives write
