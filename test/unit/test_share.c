@@ -384,7 +384,7 @@ test_version(void)
 	hello_refused(&h, sizeof(h));
 	h.version = 1;
 	hello_refused(&h, 16);
-	CHECK(strstr(last_log, "consumer protocol version 1, forwarder 2") != NULL);
+	CHECK(strstr(last_log, "consumer protocol version 1, forwarder 3") != NULL);
 }
 
 /* A fake forwarder that answers any hello with a welcome of another build. */
