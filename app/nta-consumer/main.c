@@ -45,7 +45,7 @@ struct rule {
 	int port;     /* -1: any */
 };
 
-static volatile sig_atomic_t quit;
+static volatile sig_atomic_t quit;  /* signals received */
 static struct flow flows[FLOW_SLOTS];
 static unsigned int n_flows, flows_lost;
 
@@ -77,7 +77,7 @@ cycles(void)
 static void
 on_signal(int s __attribute__((unused)))
 {
-	quit = 1;
+	quit++;
 }
 
 static void
@@ -90,6 +90,14 @@ usage(const char *prog)
 		"\n"
 		"Options:\n"
 		"  -s, --socket PATH     forwarder socket (default /run/nta-fwd.sock)\n"
+		"  -Q, --queue K         attach as consumer slot K (the forwarder's receive queue\n"
+		"                        K of every port: the flows the device spreads there);\n"
+		"                        default: the first free slot. Refused when K is taken\n"
+		"                        or the forwarder has no slot K\n"
+		"      --consumer-id K   the same as --queue K\n"
+		"  -L, --linger          on SIGINT/SIGTERM end the session but keep the mappings\n"
+		"                        and stay until a second signal: what a consumer that\n"
+		"                        left can still read (isolation tests scan it)\n"
 		"  -p, --drop-proto P    drop protocol P: tcp, udp, icmp, icmp6 or a number\n"
 		"                        (repeatable)\n"
 		"  -P, --drop-port N     drop TCP/UDP packets with source or destination port N\n"
@@ -448,6 +456,8 @@ print_line(const char *tag, unsigned int held, bool whole)
 /* What the command line asks for. */
 struct opts {
 	const char *sock;
+	long queue;           /* -1: any free slot */
+	bool linger;
 	const char *trace_path;
 	long cpu;             /* -1: no pinning */
 	long stall_after;     /* -1: never stall */
@@ -499,6 +509,9 @@ parse_args(struct opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "queue", required_argument, NULL, 'Q' },
+		{ "consumer-id", required_argument, NULL, 'Q' },
+		{ "linger", no_argument, NULL, 'L' },
 		{ "drop-proto", required_argument, NULL, 'p' },
 		{ "drop-port", required_argument, NULL, 'P' },
 		{ "drop-rule", required_argument, NULL, 'r' },
@@ -514,11 +527,18 @@ parse_args(struct opts *o, int argc, char **argv)
 	};
 	int opt, bad = 0;
 
-	while (!bad && (opt = getopt_long(argc, argv, "s:p:P:r:nc:bS:t:f:qh", longopts,
+	while (!bad && (opt = getopt_long(argc, argv, "s:Q:Lp:P:r:nc:bS:t:f:qh", longopts,
 			NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			o->sock = optarg;
+			break;
+		case 'Q':
+			bad = parse_num("--queue", optarg, 0, NTA_SHARE_MAX_CONSUMERS - 1,
+					&o->queue) < 0;
+			break;
+		case 'L':
+			o->linger = true;
 			break;
 		case 'p':
 		case 'P':
@@ -702,7 +722,7 @@ run(struct loop *l)
 	uint64_t last = now_ms(), t0, moved;
 	int r;
 
-	while (!quit) {
+	while (quit == 0) {
 		/* >8 Start of counting busy cycles. */
 		t0 = cycles();
 		moved = st.pkts + st.completions;
@@ -730,11 +750,52 @@ run(struct loop *l)
 	}
 }
 
+/* Why the forwarder refused us, in its words. */
+static const char *
+attach_error(int e)
+{
+	switch (e) {
+	case EBUSY:
+		return "the slot asked for is taken (or every slot is)";
+	case ERANGE:
+		return "the forwarder has no such slot (its --consumers)";
+	case EAGAIN:
+		return "the slot is still being freed after its last consumer; retry";
+	case EDQUOT:
+		return "memory that earlier consumers still map is at the forwarder's limit"
+			" (--max-retired-mb)";
+	case EACCES:
+		return "this uid and gid are not allowed (--allow-uid, --allow-gid)";
+	case EPROTO:
+		return "another protocol version or build";
+	default:
+		return "see the forwarder's log";
+	}
+}
+
+/* --linger: end the session, keep the mappings until the next signal. */
+static void
+linger(struct nta_consumer *c)
+{
+	unsigned int i, n = nta_consumer_region_count(c);
+	struct nta_consumer_region r;
+
+	nta_consumer_disconnect(c);
+	printf("nta-consumer: session ended, %u regions still mapped (--linger):", n);
+	for (i = 0; i < n; i++)
+		if (nta_consumer_region(c, i, &r) == 0)
+			printf(" %p+%zu", r.base, r.size);
+	printf("\n");
+	fflush(stdout);
+	while (quit < 2)
+		usleep(20000);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o = {
-		.sock = "/run/nta-fwd.sock", .cpu = -1, .stall_after = -1, .top = 20,
+		.sock = "/run/nta-fwd.sock", .queue = -1, .cpu = -1, .stall_after = -1, .top = 20,
 		.echo = true,
 	};
 	struct loop l;
@@ -751,13 +812,18 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	l.c = nta_consumer_attach(o.sock, 0);
+	l.c = nta_consumer_attach_id(o.sock, o.queue < 0 ? NTA_SHARE_CONSUMER_ANY :
+			(uint32_t)o.queue, 0);
 	if (l.c == NULL) {
-		fprintf(stderr, "nta-consumer: cannot attach to %s: %s\n", o.sock, strerror(errno));
+		int e = errno;
+
+		fprintf(stderr, "nta-consumer: cannot attach to %s: %s (%s)\n", o.sock,
+				strerror(e), attach_error(e));
 		return 1;
 	}
-	printf("nta-consumer: attached to %s: %u regions mapped, up to %u packets lent\n",
-			o.sock, nta_consumer_region_count(l.c), nta_consumer_max_inflight(l.c));
+	printf("nta-consumer: attached to %s as consumer %u of %u: %u regions mapped, up to %u"
+			" packets lent\n", o.sock, nta_consumer_id(l.c), nta_consumer_slots(l.c),
+			nta_consumer_region_count(l.c), nta_consumer_max_inflight(l.c));
 	fflush(stdout);
 	run(&l);
 	/* Completions that are already back. */
@@ -766,6 +832,8 @@ main(int argc, char **argv)
 	flows_print((unsigned int)o.top);
 	if (l.trace != NULL)
 		fclose(l.trace);
+	if (o.linger && quit > 0)
+		linger(l.c);
 	nta_consumer_detach(l.c);
 	return 0;
 }

@@ -41,13 +41,29 @@ fwd_usage(const char *prog)
 		"                       are refused (EACCES), logged and counted\n"
 		"  --allow-gid GID      let consumers of this group attach (primary or\n"
 		"                       supplementary group; repeatable, up to %u)\n"
-		"  --max-inflight N     most packets lent to the consumer at once (default 1024)\n"
+		"  --consumers N        consumer slots, 1..%u (default 1): each port gets N\n"
+		"                       receive and transmit queues, queue k of both ports\n"
+		"                       belongs to slot k and has its own pool, whose packet\n"
+		"                       memory is lent to slot k's consumer only. The device\n"
+		"                       spreads flows: RSS on NICs, the kernel's fanout hash\n"
+		"                       on net_af_packet (give qpairs=N), net_null makes\n"
+		"                       packets on every queue. A slot without a consumer\n"
+		"                       forwards its queue directly\n"
+		"  --max-retired-mb MB  most memory of retired generations that consumers which\n"
+		"                       left may still map (its hugepages stay pinned until\n"
+		"                       they unmap it or exit; default %u): a consumer whose\n"
+		"                       slot's retirement could pass it is refused (EDQUOT)\n"
+		"  --retire on|off      on (default): when a consumer leaves, its slot's pool\n"
+		"                       moves to fresh regions and the old ones are destroyed,\n"
+		"                       so no later packet lands in memory it mapped; off: for\n"
+		"                       tests and measurements only\n"
+		"  --max-inflight N     most packets lent to each consumer at once (default 1024)\n"
 		"  --when-full MODE     drop: drop and count packets beyond --max-inflight\n"
 		"                       (default); wait: stop receiving until buffers come back\n"
 		"  --wait-consumer      receive nothing until a consumer has attached\n"
 		"  --copy               copy each packet into a separate shared region instead\n"
 		"                       of lending the mbuf (the benchmark's copy path)\n"
-		"  --nb-mbufs N         mbufs in the arena pool (default 8192)\n"
+		"  --nb-mbufs N         mbufs in each slot's pool (default 8192)\n"
 		"  --mbuf-size N        data room of each mbuf, headroom included (default %u;\n"
 		"                       e.g. 9344 for 9000-byte frames)\n"
 		"  --pool KIND          pinned (or nta): the nta mempool driver's pool of pinned\n"
@@ -57,18 +73,24 @@ fwd_usage(const char *prog)
 		"                       driver); whole: the driver's pool of whole mbufs in the\n"
 		"                       arena, headers included (rte_nta_pktmbuf_pool_create());\n"
 		"                       ring: whole mbufs, ring_mp_mc ops populated here on the\n"
-		"                       same kind of arena\n"
+		"                       same kind of arena. whole and ring: one slot only, and\n"
+		"                       no retirement (the headers are in the lent memory)\n"
 		"  --stats-ms MS        live stats interval in ms, 0 for none (default 1000)\n"
 		"  --trace FILE         write one line per packet lent (region, offset, mbuf\n"
 		"                       data address, region base): the zero-copy proof\n"
 		"  -h, --help           this text\n"
 		"\n"
-		"Stats line fields: rx tx to_consumer verdict_fwd verdict_drop consumer_tx\n"
-		"completions dropped inflight tx_inflight refused copied_bytes pool_in_use attached\n"
-		"busy_cycles cycles_per_pkt. busy_cycles: TSC cycles of the loop iterations that\n"
-		"moved a packet (as testpmd's --record-core-cycles); cycles_per_pkt: busy cycles\n"
-		"per packet received, since the previous line (the final line: whole run)\n",
-		prog, FWD_MAX_ALLOW, FWD_MAX_ALLOW, RTE_MBUF_DEFAULT_BUF_SIZE);
+		"Stats line fields (totals over the slots): rx tx to_consumer verdict_fwd\n"
+		"verdict_drop consumer_tx completions dropped inflight tx_inflight refused\n"
+		"copied_bytes pool_in_use attached (consumers) rotations retired_mb busy_cycles\n"
+		"cycles_per_pkt. busy_cycles: TSC cycles of the loop iterations that moved a\n"
+		"packet (as testpmd's --record-core-cycles); cycles_per_pkt: busy cycles per\n"
+		"packet received, since the previous line (the final line: whole run).\n"
+		"With --consumers > 1, one line per slot too: nta-fwd: slot K: rx to_consumer\n"
+		"verdict_fwd verdict_drop refused inflight pool_in_use gen attached pid\n"
+		"cycles_per_pkt (whole run)\n",
+		prog, FWD_MAX_ALLOW, FWD_MAX_ALLOW, FWD_MAX_CONSUMERS, FWD_MAX_RETIRED_MB_DEFAULT,
+		RTE_MBUF_DEFAULT_BUF_SIZE);
 }
 
 /*
@@ -142,6 +164,21 @@ parse_mode(struct fwd *f, const char *s)
 	return 0;
 }
 
+/* --retire on|off */
+static int
+parse_retire(struct fwd *f, const char *mode)
+{
+	if (strcmp(mode, "on") == 0) {
+		f->retire = 1;
+	} else if (strcmp(mode, "off") == 0) {
+		f->retire = 0;
+	} else {
+		fprintf(stderr, "nta-fwd: --retire: '%s' is neither on nor off\n", mode);
+		return -1;
+	}
+	return 0;
+}
+
 /* --when-full MODE */
 static int
 parse_when_full(struct fwd *f, const char *mode)
@@ -193,6 +230,9 @@ fwd_parse_args(struct fwd *f, int argc, char **argv)
 		{ "stats-ms", required_argument, NULL, 'S' },
 		{ "trace", required_argument, NULL, 't' },
 		{ "pool", required_argument, NULL, 'p' },
+		{ "consumers", required_argument, NULL, 'C' },
+		{ "max-retired-mb", required_argument, NULL, 'R' },
+		{ "retire", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -258,6 +298,20 @@ fwd_parse_args(struct fwd *f, int argc, char **argv)
 			if (parse_pool(f, optarg) < 0)
 				return -1;
 			break;
+		case 'C':
+			if (parse_uint("--consumers", optarg, 1, FWD_MAX_CONSUMERS,
+					&f->n_consumers) < 0)
+				return -1;
+			break;
+		case 'R':
+			if (parse_uint("--max-retired-mb", optarg, 0, 1u << 20, &v) < 0)
+				return -1;
+			f->max_retired = (uint64_t)v << 20;
+			break;
+		case 'r':
+			if (parse_retire(f, optarg) < 0)
+				return -1;
+			break;
 		case 'h':
 			fwd_usage(argv[0]);
 			return 1;
@@ -276,6 +330,11 @@ fwd_parse_args(struct fwd *f, int argc, char **argv)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "nta-fwd: unexpected argument '%s'; see --help\n", argv[optind]);
+		return -1;
+	}
+	if (f->n_consumers > 1 && (f->ring_pool || f->whole_pool)) {
+		fprintf(stderr, "nta-fwd: --consumers %u needs --pool pinned (whole and ring pools"
+				" have their headers in the lent memory)\n", f->n_consumers);
 		return -1;
 	}
 	if (f->nb_mbufs < f->max_inflight + 4 * (FWD_RX_DESC + FWD_TX_DESC)) {

@@ -3,7 +3,8 @@
  */
 
 /*
- * Data path, lending: each received packet is lent to the consumer by
+ * Data path, lending (one consumer slot, struct fwd_sess): each packet
+ * received on the slot's queues is lent to the slot's consumer by
  * descriptor on the RX ring, and leaves (or is dropped) by the verdict the
  * consumer returns on the VERDICT ring. Every verdict is checked against what
  * was lent before it is acted on.
@@ -25,7 +26,7 @@
  * copy in the copy region at slot si. -1 when it cannot be lent.
  */
 static inline int
-lend_desc(struct fwd *f, const struct rte_mbuf *m, uint32_t si, struct nta_desc *d)
+lend_desc(struct fwd_sess *s, const struct rte_mbuf *m, uint32_t si, struct nta_desc *d)
 {
 	const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
 	int id;
@@ -34,51 +35,51 @@ lend_desc(struct fwd *f, const struct rte_mbuf *m, uint32_t si, struct nta_desc 
 	if (m->nb_segs != 1)
 		return -1;
 	d->len = m->data_len;
-	if (f->copy_mode) {
-		if (m->data_len > f->copy_slot)
+	if (s->f->copy_mode) {
+		if (m->data_len > s->f->copy_slot)
 			return -1;
 		d->region = FWD_COPY_REGION_ID;
-		d->offset = si * f->copy_slot;
-		memcpy((uint8_t *)f->copy_region.base + d->offset, data, m->data_len);
-		f->st.copied_bytes += m->data_len;
+		d->offset = si * s->f->copy_slot;
+		memcpy((uint8_t *)s->copy_region.base + d->offset, data, m->data_len);
+		s->st.copied_bytes += m->data_len;
 		return 0;
 	}
-	id = nta_region_of(f->arena, data);
-	if (id < 0 || (uint32_t)id >= f->n_regions)
+	id = nta_region_of(s->gen.arena, data);
+	if (id < 0 || (uint32_t)id >= s->gen.n_regions)
 		return -1;
 	d->region = (uint32_t)id;
-	d->offset = (uint32_t)(data - (const uint8_t *)f->region[id].base);
+	d->offset = (uint32_t)(data - (const uint8_t *)s->gen.region[id].base);
 	/* >8 End of describing a packet. */
 	return 0;
 }
 
 /* Take back the packets of slots idx[0..n) that the RX ring had no room for. */
 static void
-lend_undo(struct fwd *f, const uint32_t *idx, unsigned int n)
+lend_undo(struct fwd_sess *s, const uint32_t *idx, unsigned int n)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		struct fwd_slot *s = &f->slot[idx[i]];
+		struct fwd_slot *sl = &s->slot[idx[i]];
 
-		rte_pktmbuf_free(s->m);
-		s->m = NULL;
-		s->in_use = 0;
-		f->free_slot[f->n_free_slot++] = idx[i];
-		f->st.dropped_ring++;
+		rte_pktmbuf_free(sl->m);
+		sl->m = NULL;
+		sl->in_use = 0;
+		s->free_slot[s->n_free_slot++] = idx[i];
+		s->st.dropped_ring++;
 	}
 }
 
 static void
-lend_trace(struct fwd *f, uint16_t port, const struct rte_mbuf *m, const struct nta_desc *d)
+lend_trace(struct fwd_sess *s, uint16_t port, const struct rte_mbuf *m, const struct nta_desc *d)
 {
-	fprintf(f->trace, "lend seq=%" PRIu64 " port=%u region=%u offset=%u len=%u"
-			" data=%p region_base=%p\n", f->trace_seq++, port, d->region, d->offset,
-			d->len, rte_pktmbuf_mtod(m, void *), fwd_region_by_id(f, d->region)->base);
+	fprintf(s->f->trace, "lend seq=%" PRIu64 " port=%u region=%u offset=%u len=%u"
+			" data=%p region_base=%p\n", s->f->trace_seq++, port, d->region, d->offset,
+			d->len, rte_pktmbuf_mtod(m, void *), fwd_region_by_id(s, d->region)->base);
 }
 
 void
-fwd_lend_burst(struct fwd *f, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+fwd_lend_burst(struct fwd_sess *s, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct nta_share_desc d[FWD_BURST];
 	uint32_t idx[FWD_BURST];
@@ -87,44 +88,44 @@ fwd_lend_burst(struct fwd *f, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct fwd_slot *s;
+		struct fwd_slot *sl;
 		uint32_t si;
 
-		if (f->n_free_slot == 0) {
-			f->st.dropped_full++;
+		if (s->n_free_slot == 0) {
+			s->st.dropped_full++;
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		si = f->free_slot[f->n_free_slot - 1];
-		if (lend_desc(f, m, si, &d[k].desc) < 0) {
-			f->st.dropped_other++;
+		si = s->free_slot[s->n_free_slot - 1];
+		if (lend_desc(s, m, si, &d[k].desc) < 0) {
+			s->st.dropped_other++;
 			rte_pktmbuf_free(m);
 			continue;
 		}
 		/* >8 Start of lending a packet. */
-		f->n_free_slot--;
-		s = &f->slot[si];
-		s->m = m;
-		s->gen++;
-		s->desc = d[k].desc;
-		s->port = port;
-		s->in_use = 1;
+		s->n_free_slot--;
+		sl = &s->slot[si];
+		sl->m = m;
+		sl->gen++;
+		sl->desc = d[k].desc;
+		sl->port = port;
+		sl->in_use = 1;
 		d[k].flags = port;
-		d[k].cookie = ((uint64_t)s->gen << 32) | si;
+		d[k].cookie = ((uint64_t)sl->gen << 32) | si;
 		idx[k++] = si;
 		/* >8 End of lending a packet. */
-		if (f->trace != NULL)
-			lend_trace(f, port, m, &s->desc);
+		if (s->f->trace != NULL)
+			lend_trace(s, port, m, &sl->desc);
 	}
-	q = nta_share_ring_end_enqueue(&f->end[NTA_SHARE_RING_RX], d, k);
+	q = nta_share_ring_end_enqueue(&s->end[NTA_SHARE_RING_RX], d, k);
 	if (q < 0) {
-		f->corrupt = 1;
+		s->corrupt = 1;
 		q = 0;
 	}
-	f->st.to_consumer += (uint64_t)q;
-	lend_undo(f, &idx[q], k - (unsigned int)q);
+	s->st.to_consumer += (uint64_t)q;
+	lend_undo(s, &idx[q], k - (unsigned int)q);
 	if (q > 0)
-		nta_share_wake(f->ring_base);
+		nta_share_wake(s->ring_base);
 }
 
 /*
@@ -132,80 +133,80 @@ fwd_lend_burst(struct fwd *f, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
  * NULL (and the cause counted) when it is refused.
  */
 static inline struct fwd_slot *
-verdict_check(struct fwd *f, const struct nta_share_desc *v)
+verdict_check(struct fwd_sess *s, const struct nta_share_desc *v)
 {
-	const struct fwd_region *r = fwd_region_by_id(f, v->desc.region);
+	const struct fwd_region *r = fwd_region_by_id(s, v->desc.region);
 	uint32_t si = (uint32_t)v->cookie;
 	uint32_t gen = (uint32_t)(v->cookie >> 32);
 	uint32_t verdict = v->flags & (NTA_SHARE_F_FORWARD | NTA_SHARE_F_DROP);
-	struct fwd_slot *s;
+	struct fwd_slot *sl;
 
 	/* >8 Start of checking a verdict. */
 	if (r == NULL || r->flags & NTA_SHARE_REGION_TX) {
-		f->st.refused_region++;
+		s->st.refused_region++;
 		return NULL;
 	}
 	if (v->desc.offset >= r->size || v->desc.len > r->size - v->desc.offset) {
-		f->st.refused_range++;
+		s->st.refused_range++;
 		return NULL;
 	}
-	if (si >= f->max_inflight) {
-		f->st.refused_not_held++;
+	if (si >= s->f->max_inflight) {
+		s->st.refused_not_held++;
 		return NULL;
 	}
-	s = &f->slot[si];
-	if (gen != s->gen) {
-		f->st.refused_stale++;
+	sl = &s->slot[si];
+	if (gen != sl->gen) {
+		s->st.refused_stale++;
 		return NULL;
 	}
-	if (!s->in_use) {
-		f->st.refused_dup++;
+	if (!sl->in_use) {
+		s->st.refused_dup++;
 		return NULL;
 	}
-	if (s->desc.region != v->desc.region || s->desc.offset != v->desc.offset ||
-			s->desc.len != v->desc.len) {
-		f->st.refused_not_held++;
+	if (sl->desc.region != v->desc.region || sl->desc.offset != v->desc.offset ||
+			sl->desc.len != v->desc.len) {
+		s->st.refused_not_held++;
 		return NULL;
 	}
 	if (verdict != NTA_SHARE_F_FORWARD && verdict != NTA_SHARE_F_DROP) {
-		f->st.refused_verdict++;
+		s->st.refused_verdict++;
 		return NULL;
 	}
 	/* >8 End of checking a verdict. */
-	return s;
+	return sl;
 }
 
 void
-fwd_verdicts_poll(struct fwd *f)
+fwd_verdicts_poll(struct fwd_sess *s)
 {
 	struct rte_mbuf *out[2][64];
 	struct nta_share_desc d[64];
 	uint16_t nout[2] = { 0, 0 };
 	int n, i;
 
-	n = nta_share_ring_end_dequeue(&f->end[NTA_SHARE_RING_VERDICT], d, 64);
+	n = nta_share_ring_end_dequeue(&s->end[NTA_SHARE_RING_VERDICT], d, 64);
 	if (n < 0) {
-		f->corrupt = 1;
+		s->corrupt = 1;
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		struct fwd_slot *s = verdict_check(f, &d[i]);
+		struct fwd_slot *sl = verdict_check(s, &d[i]);
 
-		if (s == NULL)
+		if (sl == NULL)
 			continue;
-		s->in_use = 0;
-		f->free_slot[f->n_free_slot++] = (uint32_t)(s - f->slot);
+		sl->in_use = 0;
+		s->free_slot[s->n_free_slot++] = (uint32_t)(sl - s->slot);
 		if (d[i].flags & NTA_SHARE_F_DROP) {
-			f->st.verdict_drop++;
-			rte_pktmbuf_free(s->m);
+			s->st.verdict_drop++;
+			rte_pktmbuf_free(sl->m);
 		} else {
-			uint16_t p = s->port ^ 1;
+			uint16_t p = sl->port ^ 1;
 
-			f->st.verdict_fwd++;
-			out[p][nout[p]++] = s->m;
+			s->st.verdict_fwd++;
+			out[p][nout[p]++] = sl->m;
 		}
-		s->m = NULL;
+		sl->m = NULL;
 	}
-	fwd_tx_burst(f, f->ports[0], out[0], nout[0]);
-	fwd_tx_burst(f, f->ports[1], out[1], nout[1]);
+	fwd_tx_burst(s, s->f->ports[0], out[0], nout[0]);
+	fwd_tx_burst(s, s->f->ports[1], out[1], nout[1]);
 }

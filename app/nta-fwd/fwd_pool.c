@@ -3,9 +3,10 @@
  */
 
 /*
- * Packet memory of the forwarder: an NTA arena of hugetlbfs files, each
- * region registered with DPDK as external memory and holding the mbufs of a
- * pktmbuf pool; plus the consumer's transmit region (a hugepage memfd).
+ * Packet memory of a consumer slot: an NTA arena of hugetlbfs files, each
+ * region registered with DPDK as external memory and holding the data rooms
+ * (or whole mbufs) of the slot's pktmbuf pool; plus the slot consumer's
+ * transmit region (a hugepage memfd).
  * Registration with DPDK (and DMA mapping) is the mempool driver's:
  * rte_nta_arena_dma_register() for the arena, rte_nta_extmem_register() for
  * the memfd regions.
@@ -52,8 +53,8 @@ seal_read_only(int fd)
  * region: a read-only fd of its file, the file sealed against writes (the
  * arena's files have no name, so that none survives us, even after SIGKILL).
  */
-static int
-region_lend(struct fwd_region *r, const struct nta_region_info *info)
+int
+fwd_region_lend(struct fwd_region *r, const struct nta_region_info *info)
 {
 	r->id = info->id;
 	r->base = info->base;
@@ -74,12 +75,24 @@ region_lend(struct fwd_region *r, const struct nta_region_info *info)
 	return 0;
 }
 
+/* Name of slot s's pool: nta_fwd_pool for slot 0 (as before slots), then _1, _2... */
+static void
+pool_name(const struct fwd_sess *s, char *name, size_t len)
+{
+	if (s->id == 0)
+		snprintf(name, len, "nta_fwd_pool");
+	else
+		snprintf(name, len, "nta_fwd_pool_%u", s->id);
+}
+
 /* >8 Start of the pool from the nta mempool driver. */
 static int
-pool_create_driver(struct fwd *f)
+pool_create_driver(struct fwd_sess *s)
 {
+	struct fwd *f = s->f;
 	struct nta_arena_config cfg;
 	uint32_t i, n, per_region;
+	char name[RTE_MEMPOOL_NAMESIZE];
 	size_t stride;
 
 	/* As many 2 MB regions as the pool needs, and no more: the arena must
@@ -94,38 +107,40 @@ pool_create_driver(struct fwd *f)
 	per_region = (uint32_t)(FWD_HUGEPAGE_SIZE / stride);
 	cfg.initial_regions = (f->nb_mbufs + per_region - 1) / per_region;
 	cfg.max_regions = cfg.initial_regions;
+	pool_name(s, name, sizeof(name));
 	if (f->whole_pool)
-		f->pool = rte_nta_pktmbuf_pool_create("nta_fwd_pool", f->nb_mbufs,
+		s->pool = rte_nta_pktmbuf_pool_create(name, f->nb_mbufs,
 				FWD_POOL_CACHE, 0, f->mbuf_size, (int)rte_socket_id(),
 				&cfg);
 	else
-		f->pool = rte_nta_pktmbuf_pool_create_pinned("nta_fwd_pool", f->nb_mbufs,
+		s->pool = rte_nta_pktmbuf_pool_create_pinned(name, f->nb_mbufs,
 				FWD_POOL_CACHE, 0, f->mbuf_size, (int)rte_socket_id(),
 				&cfg);
-	if (f->pool == NULL) {
+	if (s->pool == NULL) {
 		fprintf(stderr, "nta-fwd: rte_nta_pktmbuf_pool_create%s: %s (reserve hugepages:"
 				" echo 1024 > /proc/sys/vm/nr_hugepages)\n",
 				f->whole_pool ? "" : "_pinned", rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	f->arena = rte_nta_mempool_arena(f->pool);
-	n = nta_region_count(f->arena);
-	if (f->arena == NULL || n > FWD_MAX_REGIONS) {
+	s->gen.arena = rte_nta_mempool_arena(s->pool);
+	n = nta_region_count(s->gen.arena);
+	if (s->gen.arena == NULL || n > FWD_MAX_REGIONS) {
 		fprintf(stderr, "nta-fwd: the pool's arena has %u regions (at most %u)\n", n,
 				FWD_MAX_REGIONS);
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++) {
-		struct fwd_region *r = &f->region[i];
+		struct fwd_region *r = &s->gen.region[i];
 		struct nta_region_info info;
 
-		if (nta_region_info(f->arena, i, &info) != 0)
+		if (nta_region_info(s->gen.arena, i, &info) != 0)
 			return -EINVAL;
-		if (region_lend(r, &info) != 0)
+		if (fwd_region_lend(r, &info) != 0)
 			return -EIO;
+		s->gen.bytes += r->size;
 	}
-	f->n_regions = n;
-	f->pool_owns_arena = 1;
+	s->gen.n_regions = n;
+	s->gen.owned = 0;        /* the pool's: rte_mempool_free() destroys it */
 	return 0;
 }
 /* >8 End of the pool from the nta mempool driver. */
@@ -135,83 +150,88 @@ pool_create_driver(struct fwd *f)
  * elt bytes take, on hugetlbfs, without per-thread caches.
  */
 static int
-ring_arena_create(struct fwd *f, uint32_t elt)
+ring_arena_create(struct fwd_sess *s, uint32_t elt)
 {
+	struct fwd *f = s->f;
 	struct rte_mempool_objsz objsz;
 	struct nta_arena_config cfg;
 	uint32_t per_region;
 
 	rte_mempool_calc_obj_size(elt, 0, &objsz);
 	per_region = (uint32_t)(FWD_HUGEPAGE_SIZE / objsz.total_size);
-	f->n_regions = (f->nb_mbufs + per_region - 1) / per_region;
-	if (f->n_regions > FWD_MAX_REGIONS) {
+	s->gen.n_regions = (f->nb_mbufs + per_region - 1) / per_region;
+	if (s->gen.n_regions > FWD_MAX_REGIONS) {
 		fprintf(stderr, "nta-fwd: --nb-mbufs %u needs %u regions, at most %u\n",
-				f->nb_mbufs, f->n_regions, FWD_MAX_REGIONS);
+				f->nb_mbufs, s->gen.n_regions, FWD_MAX_REGIONS);
 		return -EINVAL;
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.name = "fwd";
 	cfg.backing = NTA_BACKING_HUGETLBFS;
 	cfg.region_size = FWD_HUGEPAGE_SIZE;
-	cfg.initial_regions = f->n_regions;
-	cfg.max_regions = f->n_regions;
+	cfg.initial_regions = s->gen.n_regions;
+	cfg.max_regions = s->gen.n_regions;
 	cfg.flags = NTA_ARENA_F_NO_CACHE;
-	f->arena = nta_arena_create(&cfg);
-	if (f->arena == NULL) {
+	s->gen.arena = nta_arena_create(&cfg);
+	if (s->gen.arena == NULL) {
 		fprintf(stderr, "nta-fwd: cannot create the hugetlbfs arena (%u regions of 2 MB): "
 				"%s (reserve hugepages: echo 1024 > /proc/sys/vm/nr_hugepages)\n",
-				f->n_regions, nta_strerror(nta_errno));
+				s->gen.n_regions, nta_strerror(nta_errno));
 		return -ENOMEM;
 	}
+	s->gen.owned = 1;
 	return 0;
 }
 
 /* An empty pktmbuf pool of elt-byte objects with the ring_mp_mc ops. */
 static int
-ring_mempool_create(struct fwd *f, uint32_t elt)
+ring_mempool_create(struct fwd_sess *s, uint32_t elt)
 {
 	struct rte_pktmbuf_pool_private priv;
+	char name[RTE_MEMPOOL_NAMESIZE];
 
-	f->pool = rte_mempool_create_empty("nta_fwd_pool", f->nb_mbufs, elt, FWD_POOL_CACHE,
+	pool_name(s, name, sizeof(name));
+	s->pool = rte_mempool_create_empty(name, s->f->nb_mbufs, elt, FWD_POOL_CACHE,
 			sizeof(priv), (int)rte_socket_id(), 0);
-	if (f->pool == NULL) {
+	if (s->pool == NULL) {
 		fprintf(stderr, "nta-fwd: rte_mempool_create_empty: %s\n", rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	if (rte_mempool_set_ops_byname(f->pool, "ring_mp_mc", NULL) != 0) {
+	if (rte_mempool_set_ops_byname(s->pool, "ring_mp_mc", NULL) != 0) {
 		fprintf(stderr, "nta-fwd: mempool ops ring_mp_mc not available\n");
 		return -ENOENT;
 	}
 	memset(&priv, 0, sizeof(priv));
-	priv.mbuf_data_room_size = f->mbuf_size;
+	priv.mbuf_data_room_size = s->f->mbuf_size;
 	priv.mbuf_priv_size = 0;
-	rte_pktmbuf_pool_init(f->pool, &priv);
+	rte_pktmbuf_pool_init(s->pool, &priv);
 	return 0;
 }
 
 /* Region i: taken whole from the arena, lent to consumers, filled with mbufs. */
 static int
-ring_region_populate(struct fwd *f, uint32_t i)
+ring_region_populate(struct fwd_sess *s, uint32_t i)
 {
-	struct fwd_region *r = &f->region[i];
+	struct fwd_region *r = &s->gen.region[i];
 	struct nta_region_info info;
 	void *whole;
 	int ret;
 
-	if (nta_region_info(f->arena, i, &info) != 0) {
+	if (nta_region_info(s->gen.arena, i, &info) != 0) {
 		fprintf(stderr, "nta-fwd: region %u: %s\n", i, nta_strerror(nta_errno));
 		return -EINVAL;
 	}
 	/* The whole region is one buffer of the arena: the mbufs. */
-	whole = nta_alloc(f->arena, info.size);
+	whole = nta_alloc(s->gen.arena, info.size);
 	if (whole == NULL || whole != info.base) {
 		fprintf(stderr, "nta-fwd: region %u: cannot take it whole: %s\n", i,
 				nta_strerror(nta_errno));
 		return -ENOMEM;
 	}
-	if (region_lend(r, &info) != 0)
+	if (fwd_region_lend(r, &info) != 0)
 		return -EIO;
-	ret = rte_mempool_populate_virt(f->pool, r->base, r->size, FWD_HUGEPAGE_SIZE, NULL,
+	s->gen.bytes += r->size;
+	ret = rte_mempool_populate_virt(s->pool, r->base, r->size, FWD_HUGEPAGE_SIZE, NULL,
 			NULL);
 	if (ret < 0) {
 		fprintf(stderr, "nta-fwd: rte_mempool_populate_virt region %u: %s\n", i,
@@ -223,46 +243,46 @@ ring_region_populate(struct fwd *f, uint32_t i)
 
 /* The same pool built here: ring_mp_mc ops on the arena's regions. */
 static int
-pool_create_ring(struct fwd *f)
+pool_create_ring(struct fwd_sess *s)
 {
-	uint32_t elt = sizeof(struct rte_mbuf) + f->mbuf_size;
+	uint32_t elt = sizeof(struct rte_mbuf) + s->f->mbuf_size;
 	uint32_t i;
 	int ret;
 
-	ret = ring_arena_create(f, elt);
+	ret = ring_arena_create(s, elt);
 	if (ret != 0)
 		return ret;
-	ret = ring_mempool_create(f, elt);
+	ret = ring_mempool_create(s, elt);
 	if (ret != 0)
 		return ret;
 	/* Every region as DPDK external memory, DMA-mapped when IOVA-contiguous. */
-	if (rte_nta_arena_dma_register(f->arena, FWD_HUGEPAGE_SIZE) != 0) {
+	if (rte_nta_arena_dma_register(s->gen.arena, FWD_HUGEPAGE_SIZE) != 0) {
 		fprintf(stderr, "nta-fwd: cannot register the arena's regions with DPDK: %s\n",
 				rte_strerror(rte_errno));
 		return -rte_errno;
 	}
-	for (i = 0; i < f->n_regions; i++) {
-		ret = ring_region_populate(f, i);
+	for (i = 0; i < s->gen.n_regions; i++) {
+		ret = ring_region_populate(s, i);
 		if (ret != 0)
 			return ret;
-		if (f->pool->populated_size >= f->pool->size)
+		if (s->pool->populated_size >= s->pool->size)
 			break;
 	}
-	f->n_regions = i < f->n_regions ? i + 1 : f->n_regions;
-	rte_mempool_obj_iter(f->pool, rte_pktmbuf_init, NULL);
+	s->gen.n_regions = i < s->gen.n_regions ? i + 1 : s->gen.n_regions;
+	rte_mempool_obj_iter(s->pool, rte_pktmbuf_init, NULL);
 	return 0;
 }
 
 int
-fwd_pool_create(struct fwd *f)
+fwd_pool_create(struct fwd_sess *s)
 {
 	uint32_t i;
 
 	for (i = 0; i < FWD_MAX_REGIONS; i++)
-		f->region[i].ro_fd = f->region[i].rw_fd = -1;
-	if (!f->ring_pool)
-		return pool_create_driver(f);
-	return pool_create_ring(f);
+		s->gen.region[i].ro_fd = s->gen.region[i].rw_fd = -1;
+	if (!s->f->ring_pool)
+		return pool_create_driver(s);
+	return pool_create_ring(s);
 }
 
 /*
@@ -360,36 +380,36 @@ extra_region_free(struct fwd_region *r)
 
 /* >8 Start of a fresh transmit region. */
 int
-fwd_tx_region_renew(struct fwd *f)
+fwd_tx_region_renew(struct fwd_sess *s)
 {
 	/*
 	 * Our mapping and fds of the old file go: its pages stay only as long
 	 * as the old consumer still maps them, and never become the new one's.
 	 */
-	extra_region_free(&f->tx_region);
-	return fwd_extra_region_create(&f->tx_region, FWD_TX_REGION_ID, NTA_SHARE_REGION_TX,
+	extra_region_free(&s->tx_region);
+	return fwd_extra_region_create(&s->tx_region, FWD_TX_REGION_ID, NTA_SHARE_REGION_TX,
 			FWD_TX_REGION_SIZE, 1);
 }
 /* >8 End of a fresh transmit region. */
 
-void
-fwd_pool_destroy(struct fwd *f)
+int
+fwd_copy_region_renew(struct fwd_sess *s)
 {
-	uint32_t i;
+	extra_region_free(&s->copy_region);
+	return fwd_extra_region_create(&s->copy_region, FWD_COPY_REGION_ID,
+			NTA_SHARE_REGION_COPY,
+			RTE_ALIGN_CEIL((size_t)s->f->max_inflight * s->f->copy_slot,
+				FWD_HUGEPAGE_SIZE), 0);
+}
 
-	if (f->pool != NULL)
-		rte_mempool_free(f->pool); /* the driver's pool destroys its arena */
-	for (i = 0; i < f->n_regions; i++) {
-		struct fwd_region *r = &f->region[i];
-
-		if (r->ro_fd >= 0)
-			close(r->ro_fd);
-	}
-	if (!f->pool_owns_arena) {
-		rte_nta_arena_dma_unregister(f->arena);
-		nta_arena_destroy(f->arena);
-	}
-	f->arena = NULL;
-	extra_region_free(&f->tx_region);
-	extra_region_free(&f->copy_region);
+void
+fwd_pool_destroy(struct fwd_sess *s)
+{
+	if (s->pool != NULL)
+		rte_mempool_free(s->pool); /* the driver's pool destroys its arena */
+	s->pool = NULL;
+	/* Ours (the ring pool's arena, or a later generation) after the pool. */
+	fwd_gen_destroy(&s->gen);
+	extra_region_free(&s->tx_region);
+	extra_region_free(&s->copy_region);
 }

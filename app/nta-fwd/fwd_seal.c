@@ -35,43 +35,43 @@ seal_failure(int e)
 
 /* The consumer broke its transmit region before the seal: tell it, expel it. */
 static void
-tx_expel(struct fwd *f, int e)
+tx_expel(struct fwd_sess *s, int e)
 {
 	char why[160];
 
 	snprintf(why, sizeof(why), "expelled: %s", seal_failure(e));
-	(void)nta_share_ctl_send(f->conn_fd, NTA_SHARE_CTL_SEALED, e);
-	f->st.tx_expelled++;
-	fwd_session_end(f, why);
+	(void)nta_share_ctl_send(s->conn_fd, NTA_SHARE_CTL_SEALED, e);
+	s->st.tx_expelled++;
+	fwd_session_end(s, why);
 	/*
 	 * No descriptor of it was taken before the seal, so nothing of it is in
 	 * flight: its file goes now (DPDK's registration with it), and the next
 	 * consumer gets a new one. When none can be made now, session_start
 	 * tries again (tx_lent stays set).
 	 */
-	if (fwd_tx_inflight(f) == 0 && fwd_tx_region_renew(f) == 0)
-		f->tx_lent = 0;
+	if (fwd_tx_inflight(s) == 0 && fwd_tx_region_renew(s) == 0)
+		s->tx_lent = 0;
 }
 
 /* >8 Start of sealing the transmit region. */
 void
-fwd_ctl_message(struct fwd *f, const void *buf, size_t len)
+fwd_ctl_message(struct fwd_sess *s, const void *buf, size_t len)
 {
-	const struct fwd_region *r = &f->tx_region;
+	const struct fwd_region *r = &s->tx_region;
 	struct nta_share_ctl ctl;
 
 	/* Anything else, or MAPPED again, is ignored (and counted). */
 	if (nta_share_ctl_parse(buf, len, &ctl) < 0 || ctl.type != NTA_SHARE_CTL_MAPPED ||
-			f->tx_sealed || r->base == NULL) {
-		f->st.protocol_errors++;
+			s->tx_sealed || r->base == NULL) {
+		s->st.protocol_errors++;
 		return;
 	}
 	if (nta_share_seal_writable(r->rw_fd, r->base, r->size) < 0) {
-		tx_expel(f, errno);
+		tx_expel(s, errno);
 		return;
 	}
-	f->tx_sealed = 1;
-	f->st.tx_sealed++;
-	(void)nta_share_ctl_send(f->conn_fd, NTA_SHARE_CTL_SEALED, 0);
+	s->tx_sealed = 1;
+	s->st.tx_sealed++;
+	(void)nta_share_ctl_send(s->conn_fd, NTA_SHARE_CTL_SEALED, 0);
 }
 /* >8 End of sealing the transmit region. */

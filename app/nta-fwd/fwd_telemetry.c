@@ -5,15 +5,25 @@
 /*
  * Telemetry /nta_fwd/consumers: the forwarder's consumers for nta-top.
  *
- *   {"sessions": consumers served so far, "refused_clients": ...,
- *    "max_inflight": ..., "protocol_errors": ..., "reclaimed": ...,
- *    "consumers": {"<session>": {"state": "attached", "pid": ..., "inflight":
- *    packets lent now, "tx_inflight": ..., "lent": ..., "verdict_fwd": ...,
- *    "verdict_drop": ..., "consumer_tx": ..., "refused": descriptors
- *    refused}, "handshake-<i>": {"state": "handshake", "pid": ...}}}
+ *   {"sessions": consumers served so far, "slots": --consumers,
+ *    "refused_clients": ..., "max_inflight": ..., "protocol_errors": ...,
+ *    "reclaimed": ..., "rotations": ..., "retired_bytes": ...,
+ *    "max_retired_bytes": ...,
+ *    "consumers": {"<slot>": {"state": "attached" | "corrupt" | "free" |
+ *    "retiring", "slot": ..., "pid": ..., "generation": ..., "inflight":
+ *    packets lent now, "tx_inflight": ..., "rx": ..., "lent": ...,
+ *    "verdict_fwd": ..., "verdict_drop": ..., "consumer_tx": ..., "refused":
+ *    descriptors refused, "rotations": ..., "busy_cycles": TSC cycles of loop
+ *    iterations that moved its packets (busy_cycles / rx: cycles per packet)},
+ *    "handshake-<i>": {"state": "handshake", "pid": ...}}}
  *
- * The counters are the forwarder's since it started (one consumer at a time:
- * a reader takes differences within a session). The telemetry thread reads
+ * With one slot only an attached consumer is listed. /nta_fwd/regions:
+ * {"retired_bytes", "max_retired_bytes", "slots": {"<slot>": {"generation",
+ * "regions", "bytes", "mbufs", "state"}}, "retired": {"<i>": {"pid", "slot",
+ * "generation", "bytes"}}}.
+ *
+ * The counters are each slot's since the forwarder started (a reader takes
+ * differences within a session). The telemetry thread reads
  * them while the main loop writes them, without a lock: each is a word
  * written by one thread, and a snapshot that is a few packets old is what a
  * monitor wants.
@@ -21,7 +31,6 @@
 
 #include <inttypes.h>
 #include <stdio.h>
-#include <sys/socket.h>
 
 #include <rte_telemetry.h>
 
@@ -29,41 +38,33 @@
 
 static const struct fwd *tel_fwd;
 
-/* Pid of the process at the other end of a socket, 0 if unknown. */
-static uint64_t
-peer_pid(int fd)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-
-	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
-		return 0;
-	return (uint64_t)cred.pid;
-}
-
-/* The attached consumer. */
+/* Slot s's consumer (attached), or the slot alone. */
 static struct rte_tel_data *
-consumer_dict(const struct fwd *f)
+consumer_dict(const struct fwd_sess *s)
 {
-	const struct fwd_stats *s = &f->st;
+	const struct fwd_stats *st = &s->st;
 	struct rte_tel_data *c = rte_tel_data_alloc();
 
 	if (c == NULL)
 		return NULL;
 	rte_tel_data_start_dict(c);
-	rte_tel_data_add_dict_string(c, "state", f->corrupt ? "corrupt" : "attached");
-	rte_tel_data_add_dict_u64(c, "pid", peer_pid(f->conn_fd));
-	rte_tel_data_add_dict_u64(c, "inflight", fwd_inflight(f));
-	rte_tel_data_add_dict_u64(c, "tx_inflight", fwd_tx_inflight(f));
-	rte_tel_data_add_dict_u64(c, "lent", s->to_consumer);
-	rte_tel_data_add_dict_u64(c, "verdict_fwd", s->verdict_fwd);
-	rte_tel_data_add_dict_u64(c, "verdict_drop", s->verdict_drop);
-	rte_tel_data_add_dict_u64(c, "consumer_tx", s->consumer_tx);
-	rte_tel_data_add_dict_u64(c, "refused", s->refused_region + s->refused_range +
-			s->refused_not_held + s->refused_dup + s->refused_stale +
-			s->refused_verdict + s->refused_tx);
-	rte_tel_data_add_dict_u64(c, "busy_cycles", s->busy_cycles);
-	rte_tel_data_add_dict_u64(c, "rx", s->rx);
+	rte_tel_data_add_dict_string(c, "state", !s->attached ? (s->retiring ? "retiring" :
+			"free") : (s->corrupt ? "corrupt" : "attached"));
+	rte_tel_data_add_dict_u64(c, "slot", s->id);
+	rte_tel_data_add_dict_u64(c, "pid", (uint64_t)(s->pid > 0 ? s->pid : 0));
+	rte_tel_data_add_dict_u64(c, "generation", s->gen.number);
+	rte_tel_data_add_dict_u64(c, "inflight", fwd_inflight(s));
+	rte_tel_data_add_dict_u64(c, "tx_inflight", fwd_tx_inflight(s));
+	rte_tel_data_add_dict_u64(c, "rx", st->rx);
+	rte_tel_data_add_dict_u64(c, "lent", st->to_consumer);
+	rte_tel_data_add_dict_u64(c, "verdict_fwd", st->verdict_fwd);
+	rte_tel_data_add_dict_u64(c, "verdict_drop", st->verdict_drop);
+	rte_tel_data_add_dict_u64(c, "consumer_tx", st->consumer_tx);
+	rte_tel_data_add_dict_u64(c, "refused", st->refused_region + st->refused_range +
+			st->refused_not_held + st->refused_dup + st->refused_stale +
+			st->refused_verdict + st->refused_tx);
+	rte_tel_data_add_dict_u64(c, "rotations", st->rotations);
+	rte_tel_data_add_dict_u64(c, "busy_cycles", st->busy_cycles);
 	return c;
 }
 
@@ -81,23 +82,37 @@ fwd_tel_consumers(const char *cmd __rte_unused, const char *params __rte_unused,
 {
 	const struct fwd *f = tel_fwd;
 	struct rte_tel_data *list;
+	struct fwd_stats t;
 	char key[32];
+	uint32_t k;
 	int i;
 
+	fwd_stats_total(f, &t);
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "sessions", f->st.consumers);
-	rte_tel_data_add_dict_u64(d, "refused_clients", f->st.consumers_refused);
-	rte_tel_data_add_dict_u64(d, "denied_clients", f->st.consumers_denied);
+	rte_tel_data_add_dict_u64(d, "sessions", t.consumers);
+	rte_tel_data_add_dict_u64(d, "slots", f->n_consumers);
+	rte_tel_data_add_dict_u64(d, "refused_clients", t.consumers_refused);
+	rte_tel_data_add_dict_u64(d, "denied_clients", t.consumers_denied);
 	rte_tel_data_add_dict_u64(d, "max_inflight", f->max_inflight);
-	rte_tel_data_add_dict_u64(d, "protocol_errors", f->st.protocol_errors);
-	rte_tel_data_add_dict_u64(d, "reclaimed", f->st.reclaimed);
+	rte_tel_data_add_dict_u64(d, "protocol_errors", t.protocol_errors);
+	rte_tel_data_add_dict_u64(d, "reclaimed", t.reclaimed);
+	rte_tel_data_add_dict_u64(d, "rotations", t.rotations);
+	rte_tel_data_add_dict_u64(d, "retired_bytes", f->retired_bytes);
+	rte_tel_data_add_dict_u64(d, "max_retired_bytes", f->max_retired);
 	list = rte_tel_data_alloc();
 	if (list == NULL)
 		return 0;
 	rte_tel_data_start_dict(list);
-	if (f->attached) {
-		snprintf(key, sizeof(key), "%" PRIu64, f->st.consumers);
-		add_or_free(list, key, consumer_dict(f));
+	/* Keyed by slot: attached consumers (nta-top's list), and with several
+	 * slots the free ones too.
+	 */
+	for (k = 0; k < f->n_consumers; k++) {
+		const struct fwd_sess *s = f->sess[k];
+
+		if (!s->attached && f->n_consumers == 1)
+			continue;
+		snprintf(key, sizeof(key), "%u", k);
+		add_or_free(list, key, consumer_dict(s));
 	}
 	for (i = 0; i < FWD_PENDING; i++) {
 		int fd = f->pending[i].fd;
@@ -107,11 +122,68 @@ fwd_tel_consumers(const char *cmd __rte_unused, const char *params __rte_unused,
 			continue;
 		rte_tel_data_start_dict(c);
 		rte_tel_data_add_dict_string(c, "state", "handshake");
-		rte_tel_data_add_dict_u64(c, "pid", peer_pid(fd));
+		rte_tel_data_add_dict_u64(c, "pid", (uint64_t)(f->pending[i].pid > 0 ?
+				f->pending[i].pid : 0));
 		snprintf(key, sizeof(key), "handshake-%d", i);
 		add_or_free(list, key, c);
 	}
 	add_or_free(d, "consumers", list);
+	return 0;
+}
+
+/* The packet memory of each slot, and retired generations old consumers still map. */
+static int
+fwd_tel_regions(const char *cmd __rte_unused, const char *params __rte_unused,
+		struct rte_tel_data *d)
+{
+	const struct fwd *f = tel_fwd;
+	struct rte_tel_data *slots, *ret;
+	char key[32];
+	uint32_t k, i;
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "retired_bytes", f->retired_bytes);
+	rte_tel_data_add_dict_u64(d, "max_retired_bytes", f->max_retired);
+	slots = rte_tel_data_alloc();
+	if (slots != NULL) {
+		rte_tel_data_start_dict(slots);
+		for (k = 0; k < f->n_consumers; k++) {
+			const struct fwd_sess *s = f->sess[k];
+			struct rte_tel_data *c = rte_tel_data_alloc();
+
+			if (c == NULL)
+				continue;
+			rte_tel_data_start_dict(c);
+			rte_tel_data_add_dict_u64(c, "generation", s->gen.number);
+			rte_tel_data_add_dict_u64(c, "regions", s->gen.n_regions);
+			rte_tel_data_add_dict_u64(c, "bytes", s->gen.bytes);
+			rte_tel_data_add_dict_u64(c, "mbufs", s->pool->size);
+			rte_tel_data_add_dict_string(c, "state", s->retiring ? "retiring" :
+					(s->dirty ? "lent" : "fresh"));
+			snprintf(key, sizeof(key), "%u", k);
+			add_or_free(slots, key, c);
+		}
+		add_or_free(d, "slots", slots);
+	}
+	ret = rte_tel_data_alloc();
+	if (ret == NULL)
+		return 0;
+	rte_tel_data_start_dict(ret);
+	for (i = 0; i < FWD_MAX_RETIRED; i++) {
+		const struct fwd_retired *r = &f->retired[i];
+		struct rte_tel_data *c;
+
+		if (r->pidfd < 0 || (c = rte_tel_data_alloc()) == NULL)
+			continue;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "pid", (uint64_t)r->pid);
+		rte_tel_data_add_dict_u64(c, "slot", r->slot);
+		rte_tel_data_add_dict_u64(c, "generation", r->gen);
+		rte_tel_data_add_dict_u64(c, "bytes", r->bytes);
+		snprintf(key, sizeof(key), "%u", i);
+		add_or_free(ret, key, c);
+	}
+	add_or_free(d, "retired", ret);
 	return 0;
 }
 
@@ -120,6 +192,9 @@ fwd_telemetry_init(const struct fwd *f)
 {
 	tel_fwd = f;
 	rte_telemetry_register_cmd("/nta_fwd/consumers", fwd_tel_consumers,
-		"Consumers of dpdk-nta-fwd: state, pid, packets in flight, verdicts, refused"
-		" descriptors. No parameters");
+		"Consumers of dpdk-nta-fwd by slot: state, pid, generation, packets in flight,"
+		" verdicts, refused descriptors. No parameters");
+	rte_telemetry_register_cmd("/nta_fwd/regions", fwd_tel_regions,
+		"Packet memory of dpdk-nta-fwd: each slot's generation, and retired generations"
+		" that old consumers still map (pid, bytes), with the limit. No parameters");
 }

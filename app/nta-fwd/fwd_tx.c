@@ -20,22 +20,22 @@
 #define TX_MIN_LEN 14
 
 void
-fwd_tx_slots_init(struct fwd *f)
+fwd_tx_slots_init(struct fwd_sess *s)
 {
 	uint32_t i;
 
 	for (i = 0; i < FWD_TX_SLOTS; i++) {
-		f->tx_slot[i].index = i;
-		f->tx_slot[i].f = f;
-		f->tx_free[FWD_TX_SLOTS - 1 - i] = i;
+		s->tx_slot[i].index = i;
+		s->tx_slot[i].s = s;
+		s->tx_free[FWD_TX_SLOTS - 1 - i] = i;
 	}
-	f->n_tx_free = FWD_TX_SLOTS;
+	s->n_tx_free = FWD_TX_SLOTS;
 }
 
 static inline int
-tx_unit_busy(const struct fwd *f, uint32_t unit)
+tx_unit_busy(const struct fwd_sess *s, uint32_t unit)
 {
-	return (f->tx_busy[unit / 64] & (1ull << (unit % 64))) != 0;
+	return (s->tx_busy[unit / 64] & (1ull << (unit % 64))) != 0;
 }
 
 /* >8 Start of completing a consumer buffer. */
@@ -43,52 +43,52 @@ static void
 tx_done(void *addr __rte_unused, void *opaque)
 {
 	struct fwd_tx_slot *ts = opaque;
-	struct fwd *f = ts->f;
+	struct fwd_sess *s = ts->s;
 	uint32_t unit = ts->d.desc.offset / NTA_UNIT;
 
-	f->tx_busy[unit / 64] &= ~(1ull << (unit % 64));
+	s->tx_busy[unit / 64] &= ~(1ull << (unit % 64));
 	/* The ring has room: admission counted this buffer (fwd_tx_poll). */
-	if (f->attached && !f->corrupt) {
-		int r = nta_share_ring_end_enqueue(&f->end[NTA_SHARE_RING_COMPL], &ts->d, 1);
+	if (s->attached && !s->corrupt) {
+		int r = nta_share_ring_end_enqueue(&s->end[NTA_SHARE_RING_COMPL], &ts->d, 1);
 
 		if (r == 1)
-			f->st.completions++;
+			s->st.completions++;
 		else if (r < 0)
-			f->corrupt = 1;
+			s->corrupt = 1;
 	}
 	ts->in_use = 0;
-	f->tx_free[f->n_tx_free++] = ts->index;
+	s->tx_free[s->n_tx_free++] = ts->index;
 }
 /* >8 End of completing a consumer buffer. */
 
 /* 0 when the transmit descriptor v may be sent, -1 (cause counted) if not. */
 static inline int
-tx_check(struct fwd *f, const struct nta_share_desc *v)
+tx_check(struct fwd_sess *s, const struct nta_share_desc *v)
 {
-	const struct fwd_region *r = &f->tx_region;
+	const struct fwd_region *r = &s->tx_region;
 	uint16_t port = v->flags & NTA_SHARE_F_PORT_MASK;
 
-	if (!f->tx_sealed) {
+	if (!s->tx_sealed) {
 		/* Not sealed yet: a hole may still be punched in it. */
-		f->st.refused_tx++;
-		f->st.refused_unsealed++;
+		s->st.refused_tx++;
+		s->st.refused_unsealed++;
 		return -1;
 	}
 	if (v->desc.region != FWD_TX_REGION_ID || r->base == NULL) {
-		f->st.refused_tx++;
-		f->st.refused_region++;
+		s->st.refused_tx++;
+		s->st.refused_region++;
 		return -1;
 	}
 	if (v->desc.offset >= r->size || v->desc.len < TX_MIN_LEN ||
 			v->desc.len > FWD_TX_MAX_LEN || v->desc.len > r->size - v->desc.offset ||
 			v->desc.offset % NTA_UNIT != 0 || port > 1) {
-		f->st.refused_tx++;
-		f->st.refused_range++;
+		s->st.refused_tx++;
+		s->st.refused_range++;
 		return -1;
 	}
-	if (tx_unit_busy(f, v->desc.offset / NTA_UNIT)) {
-		f->st.refused_tx++;
-		f->st.refused_dup++;
+	if (tx_unit_busy(s, v->desc.offset / NTA_UNIT)) {
+		s->st.refused_tx++;
+		s->st.refused_dup++;
 		return -1;
 	}
 	return 0;
@@ -96,49 +96,49 @@ tx_check(struct fwd *f, const struct nta_share_desc *v)
 
 /* Give v straight back on the COMPL ring as not sent. */
 static void
-tx_fail(struct fwd *f, const struct nta_share_desc *v)
+tx_fail(struct fwd_sess *s, const struct nta_share_desc *v)
 {
 	struct nta_share_desc c = *v;
 
 	c.flags |= NTA_SHARE_F_TX_FAILED;
-	if (nta_share_ring_end_enqueue(&f->end[NTA_SHARE_RING_COMPL], &c, 1) < 0)
-		f->corrupt = 1;
-	f->st.dropped_tx++;
+	if (nta_share_ring_end_enqueue(&s->end[NTA_SHARE_RING_COMPL], &c, 1) < 0)
+		s->corrupt = 1;
+	s->st.dropped_tx++;
 }
 
 /* Most descriptors to take from the TX ring now: what can be completed. */
 static inline int
-tx_room(struct fwd *f)
+tx_room(struct fwd_sess *s)
 {
-	int64_t compl = nta_share_ring_end_used(&f->end[NTA_SHARE_RING_COMPL]);
+	int64_t compl = nta_share_ring_end_used(&s->end[NTA_SHARE_RING_COMPL]);
 	uint32_t used, room;
 
 	if (compl < 0) {
-		f->corrupt = 1;
+		s->corrupt = 1;
 		return 0;
 	}
-	used = fwd_tx_inflight(f) + (uint32_t)compl;
-	room = f->ring_size > used ? f->ring_size - used : 0;
-	room = RTE_MIN(room, f->n_tx_free);
+	used = fwd_tx_inflight(s) + (uint32_t)compl;
+	room = s->f->ring_size > used ? s->f->ring_size - used : 0;
+	room = RTE_MIN(room, s->n_tx_free);
 	return (int)RTE_MIN(room, 64u);
 }
 
 void
-fwd_tx_poll(struct fwd *f)
+fwd_tx_poll(struct fwd_sess *s)
 {
 	struct rte_mbuf *out[2][64];
 	struct nta_share_desc d[64];
 	uint16_t nout[2] = { 0, 0 };
-	const struct fwd_region *r = &f->tx_region;
+	const struct fwd_region *r = &s->tx_region;
 	int n, i, want;
 
 	/* Take only what can be completed: the COMPL ring never overflows. */
-	want = tx_room(f);
+	want = tx_room(s);
 	if (want == 0)
 		return;
-	n = nta_share_ring_end_dequeue(&f->end[NTA_SHARE_RING_TX], d, (unsigned int)want);
+	n = nta_share_ring_end_dequeue(&s->end[NTA_SHARE_RING_TX], d, (unsigned int)want);
 	if (n < 0) {
-		f->corrupt = 1;
+		s->corrupt = 1;
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -148,30 +148,30 @@ fwd_tx_poll(struct fwd *f)
 		struct fwd_tx_slot *ts;
 		struct rte_mbuf *m;
 
-		if (tx_check(f, v) < 0)
+		if (tx_check(s, v) < 0)
 			continue;
-		m = rte_pktmbuf_alloc(f->hdr_pool);
+		m = rte_pktmbuf_alloc(s->f->hdr_pool);
 		if (m == NULL) {
-			tx_fail(f, v); /* cannot send now */
+			tx_fail(s, v); /* cannot send now */
 			continue;
 		}
 		/* >8 Start of sending a consumer buffer. */
-		ts = &f->tx_slot[f->tx_free[--f->n_tx_free]];
+		ts = &s->tx_slot[s->tx_free[--s->n_tx_free]];
 		ts->in_use = 1;
 		ts->d = *v;
 		ts->shinfo.free_cb = tx_done;
 		ts->shinfo.fcb_opaque = ts;
 		rte_mbuf_ext_refcnt_set(&ts->shinfo, 1);
-		f->tx_busy[unit / 64] |= 1ull << (unit % 64);
+		s->tx_busy[unit / 64] |= 1ull << (unit % 64);
 		rte_pktmbuf_attach_extbuf(m, (uint8_t *)r->base + v->desc.offset,
 				r->iova == RTE_BAD_IOVA ? RTE_BAD_IOVA : r->iova + v->desc.offset,
 				(uint16_t)v->desc.len, &ts->shinfo);
 		m->data_len = (uint16_t)v->desc.len;
 		m->pkt_len = v->desc.len;
-		f->st.consumer_tx++;
+		s->st.consumer_tx++;
 		out[port][nout[port]++] = m;
 		/* >8 End of sending a consumer buffer. */
 	}
-	fwd_tx_burst(f, f->ports[0], out[0], nout[0]);
-	fwd_tx_burst(f, f->ports[1], out[1], nout[1]);
+	fwd_tx_burst(s, s->f->ports[0], out[0], nout[0]);
+	fwd_tx_burst(s, s->f->ports[1], out[1], nout[1]);
 }

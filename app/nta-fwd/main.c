@@ -4,11 +4,12 @@
 
 /*
  * dpdk-nta-fwd: a two-port forwarder whose packets live in NTA arena memory
- * that a consumer process maps and reads in place. With no consumer it
- * forwards port 0 <-> port 1 directly (like examples/skeleton); with one, every
- * received packet is lent to it by descriptor and leaves on the peer port by
- * its verdict, and the consumer may transmit buffers of its own. fwd.h lists
- * which file does what.
+ * that consumer processes map and read in place. Each port has one receive
+ * queue per consumer slot (--consumers); the device spreads flows over them.
+ * A slot with no consumer forwards port 0 <-> port 1 directly (like
+ * examples/skeleton); with one, every packet of its queues is lent to it by
+ * descriptor and leaves on the peer port by its verdict, and the consumer may
+ * transmit buffers of its own. fwd.h lists which file does what.
  */
 
 #include <errno.h>
@@ -44,6 +45,19 @@ signal_handler(int signum)
 		force_quit = true;
 }
 
+/* RSS over IP and TCP/UDP ports, as far as the device hashes them; 0 when it cannot. */
+static uint64_t
+port_rss_hf(const struct rte_eth_dev_info *info)
+{
+	return (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info->flow_type_rss_offloads;
+}
+
+/*
+ * Port with one receive and one transmit queue per consumer slot; receive
+ * queue k fills slot k's pool. Flows are spread over the queues by the
+ * device: RSS where it hashes (NICs), its own way otherwise (net_af_packet
+ * qpairs: the kernel's fanout hash; net_null: every queue makes packets).
+ */
 static int
 port_init(struct fwd *f, uint16_t port)
 {
@@ -51,27 +65,40 @@ port_init(struct fwd *f, uint16_t port)
 	struct rte_eth_dev_info info;
 	struct rte_eth_txconf txconf;
 	uint16_t nb_rx = FWD_RX_DESC, nb_tx = FWD_TX_DESC;
+	uint16_t nq = (uint16_t)f->n_consumers, q;
 	int ret;
 
 	memset(&conf, 0, sizeof(conf));
 	ret = rte_eth_dev_info_get(port, &info);
 	if (ret != 0)
 		return ret;
-	ret = rte_eth_dev_configure(port, 1, 1, &conf);
+	if (info.max_rx_queues < nq || info.max_tx_queues < nq) {
+		fprintf(stderr, "nta-fwd: port %u (%s) has %u receive and %u transmit queues,"
+				" --consumers %u needs %u of each (net_af_packet: qpairs=%u)\n", port,
+				info.driver_name, info.max_rx_queues, info.max_tx_queues, nq, nq, nq);
+		return -EINVAL;
+	}
+	if (nq > 1 && port_rss_hf(&info) != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = port_rss_hf(&info);
+	}
+	ret = rte_eth_dev_configure(port, nq, nq, &conf);
 	if (ret != 0)
 		return ret;
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rx, &nb_tx);
 	if (ret != 0)
 		return ret;
-	ret = rte_eth_rx_queue_setup(port, 0, nb_rx, rte_eth_dev_socket_id(port), NULL,
-			f->pool);
-	if (ret < 0)
-		return ret;
 	txconf = info.default_txconf;
 	txconf.offloads = conf.txmode.offloads;
-	ret = rte_eth_tx_queue_setup(port, 0, nb_tx, rte_eth_dev_socket_id(port), &txconf);
-	if (ret < 0)
-		return ret;
+	for (q = 0; q < nq; q++) {
+		ret = rte_eth_rx_queue_setup(port, q, nb_rx, rte_eth_dev_socket_id(port), NULL,
+				f->sess[q]->pool);
+		if (ret < 0)
+			return ret;
+		ret = rte_eth_tx_queue_setup(port, q, nb_tx, rte_eth_dev_socket_id(port), &txconf);
+		if (ret < 0)
+			return ret;
+	}
 	ret = rte_eth_dev_start(port);
 	if (ret < 0)
 		return ret;
@@ -81,6 +108,32 @@ port_init(struct fwd *f, uint16_t port)
 
 /* ---- main loop ---- */
 
+/* Receive on slot s's queue of both ports: lent to its consumer, or forwarded. */
+static inline void
+fwd_rx_slot(struct fwd_sess *s)
+{
+	struct rte_mbuf *pkts[FWD_BURST];
+	struct fwd *f = s->f;
+	unsigned int p;
+
+	for (p = 0; p < 2; p++) {
+		uint16_t n, i;
+
+		if (s->attached && f->wait_when_full && s->n_free_slot < FWD_BURST)
+			continue;
+		n = rte_eth_rx_burst(f->ports[p], s->id, pkts, FWD_BURST);
+		if (n == 0)
+			continue;
+		s->st.rx += n;
+		for (i = 0; i < n; i++)
+			s->st.rx_bytes += pkts[i]->pkt_len;
+		if (s->attached)
+			fwd_lend_burst(s, (uint16_t)p, pkts, n);
+		else
+			fwd_tx_burst(s, f->ports[p ^ 1], pkts, n);
+	}
+}
+
 static void
 fwd_loop(struct fwd *f)
 {
@@ -88,8 +141,7 @@ fwd_loop(struct fwd *f)
 	uint64_t ctl_period = hz / 1000000 * CTL_INTERVAL_US;
 	uint64_t stats_period = hz / 1000 * (uint64_t)f->stats_ms;
 	uint64_t last_ctl = 0, last_stats = rte_rdtsc(), now = last_stats, end, moved;
-	struct rte_mbuf *pkts[FWD_BURST];
-	unsigned int p;
+	uint32_t k;
 
 	while (!force_quit) {
 		if (now - last_ctl >= ctl_period || (f->stats_ms > 0 &&
@@ -104,42 +156,31 @@ fwd_loop(struct fwd *f)
 			}
 			now = rte_rdtsc(); /* not a packet's cycles */
 		}
-		moved = fwd_moved(f);
-		if (f->attached) {
-			fwd_verdicts_poll(f);
-			fwd_tx_poll(f);
-			if (f->corrupt) {
-				/* Impossible ring indices: the consumer broke the
-				 * protocol. Take everything back and let it go.
-				 */
-				f->st.protocol_errors++;
-				fwd_session_end(f, "ring indices corrupted");
-			}
-		}
-		for (p = 0; p < 2; p++) {
-			uint16_t n, i;
+		for (k = 0; k < f->n_consumers; k++) {
+			struct fwd_sess *s = f->sess[k];
 
-			if (!f->attached && f->wait_consumer)
-				continue;
-			if (f->attached && f->wait_when_full && f->n_free_slot < FWD_BURST)
-				continue;
-			n = rte_eth_rx_burst(f->ports[p], 0, pkts, FWD_BURST);
-			if (n == 0)
-				continue;
-			f->st.rx += n;
-			for (i = 0; i < n; i++)
-				f->st.rx_bytes += pkts[i]->pkt_len;
-			if (f->attached)
-				fwd_lend_burst(f, (uint16_t)p, pkts, n);
-			else
-				fwd_tx_burst(f, f->ports[p ^ 1], pkts, n);
+			moved = fwd_moved(s);
+
+			if (s->attached) {
+				fwd_verdicts_poll(s);
+				fwd_tx_poll(s);
+				if (s->corrupt) {
+					/* Impossible ring indices: the consumer broke the
+					 * protocol. Take everything back and let it go.
+					 */
+					s->st.protocol_errors++;
+					fwd_session_end(s, "ring indices corrupted");
+				}
+			}
+			if (fwd_sess_polled(s))
+				fwd_rx_slot(s);
+			/* >8 Start of counting busy cycles. */
+			end = rte_rdtsc();
+			if (fwd_moved(s) != moved)
+				s->st.busy_cycles += end - now;
+			now = end;
+			/* >8 End of counting busy cycles. */
 		}
-		/* >8 Start of counting busy cycles. */
-		end = rte_rdtsc();
-		if (fwd_moved(f) != moved)
-			f->st.busy_cycles += end - now;
-		now = end;
-		/* >8 End of counting busy cycles. */
 	}
 }
 
@@ -153,13 +194,15 @@ fwd_defaults(struct fwd *f)
 	f->max_inflight = 1024;
 	f->nb_mbufs = 8192;
 	f->mbuf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
+	f->n_consumers = 1;
+	f->max_retired = (uint64_t)FWD_MAX_RETIRED_MB_DEFAULT << 20;
+	f->retire = 1;
 	f->stats_ms = 1000;
 	f->listen_fd = -1;
-	f->conn_fd = -1;
 	for (i = 0; i < FWD_PENDING; i++)
 		f->pending[i].fd = -1;
-	f->tx_region.ro_fd = f->tx_region.rw_fd = -1;
-	f->copy_region.ro_fd = f->copy_region.rw_fd = -1;
+	for (i = 0; i < FWD_MAX_RETIRED; i++)
+		f->retired[i].pidfd = -1;
 }
 
 /* The two ports, in f->ports; the number of ports found. */
@@ -177,41 +220,67 @@ find_ports(struct fwd *f)
 	return n;
 }
 
-/* Tables of lent packets and of consumer transmit buffers; 0 or -1. */
+/* Slot k: its tables of lent packets and consumer transmit buffers; NULL when out of memory. */
+static struct fwd_sess *
+sess_create(struct fwd *f, uint16_t k)
+{
+	struct fwd_sess *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->f = f;
+	s->id = k;
+	s->conn_fd = -1;
+	s->tx_region.ro_fd = s->tx_region.rw_fd = -1;
+	s->copy_region.ro_fd = s->copy_region.rw_fd = -1;
+	s->slot = calloc(f->max_inflight, sizeof(*s->slot));
+	s->free_slot = calloc(f->max_inflight, sizeof(*s->free_slot));
+	s->tx_busy = calloc(FWD_TX_REGION_SIZE / NTA_UNIT / 64, sizeof(uint64_t));
+	if (s->slot == NULL || s->free_slot == NULL || s->tx_busy == NULL)
+		return s; /* tables_create sees the NULL tables */
+	fwd_slots_reset(s);
+	fwd_tx_slots_init(s);
+	return s;
+}
+
+/* Every slot's tables; 0 or -1. */
 static int
 tables_create(struct fwd *f)
 {
+	uint32_t k;
+
 	for (f->ring_size = 256; f->ring_size < f->max_inflight; f->ring_size <<= 1)
 		;
-	f->slot = calloc(f->max_inflight, sizeof(*f->slot));
-	f->free_slot = calloc(f->max_inflight, sizeof(*f->free_slot));
-	f->tx_busy = calloc(FWD_TX_REGION_SIZE / NTA_UNIT / 64, sizeof(uint64_t));
-	if (f->slot == NULL || f->free_slot == NULL || f->tx_busy == NULL) {
-		fprintf(stderr, "nta-fwd: out of memory\n");
-		return -1;
+	for (k = 0; k < f->n_consumers; k++) {
+		f->sess[k] = sess_create(f, (uint16_t)k);
+		if (f->sess[k] == NULL || f->sess[k]->slot == NULL ||
+				f->sess[k]->free_slot == NULL || f->sess[k]->tx_busy == NULL) {
+			fprintf(stderr, "nta-fwd: out of memory\n");
+			return -1;
+		}
 	}
-	fwd_slots_reset(f);
-	fwd_tx_slots_init(f);
 	return 0;
 }
 
-/* Packet memory: the pool, the transmit and copy regions, TX headers; 0 or -1. */
+/* Packet memory: each slot's pool, transmit and copy regions; TX headers; 0 or -1. */
 static int
 memory_create(struct fwd *f)
 {
-	if (fwd_pool_create(f) != 0)
-		return -1;
-	if (fwd_extra_region_create(&f->tx_region, FWD_TX_REGION_ID, NTA_SHARE_REGION_TX,
-			FWD_TX_REGION_SIZE, 1) != 0)
-		return -1;
-	if (f->copy_mode &&
-			fwd_extra_region_create(&f->copy_region, FWD_COPY_REGION_ID,
-				NTA_SHARE_REGION_COPY,
-				RTE_ALIGN_CEIL((size_t)f->max_inflight * f->copy_slot,
-					FWD_HUGEPAGE_SIZE), 0) != 0)
-		return -1;
-	f->hdr_pool = rte_pktmbuf_pool_create("nta_fwd_hdr", 2 * FWD_TX_SLOTS - 1, 32, 0, 0,
-			(int)rte_socket_id());
+	uint32_t k;
+
+	for (k = 0; k < f->n_consumers; k++) {
+		struct fwd_sess *s = f->sess[k];
+
+		if (fwd_pool_create(s) != 0)
+			return -1;
+		if (fwd_extra_region_create(&s->tx_region, FWD_TX_REGION_ID,
+				NTA_SHARE_REGION_TX, FWD_TX_REGION_SIZE, 1) != 0)
+			return -1;
+		if (f->copy_mode && fwd_copy_region_renew(s) != 0)
+			return -1;
+	}
+	f->hdr_pool = rte_pktmbuf_pool_create("nta_fwd_hdr", 2 * FWD_TX_SLOTS * f->n_consumers - 1,
+			32, 0, 0, (int)rte_socket_id());
 	if (f->hdr_pool == NULL) {
 		fprintf(stderr, "nta-fwd: header pool: %s\n", rte_strerror(rte_errno));
 		return -1;
@@ -239,10 +308,15 @@ fwd_setup(struct fwd *f)
 		return -1;
 	fwd_print_header_span(f);
 	fwd_telemetry_init(f);
-	printf("nta-fwd: ports %u <-> %u, %u mbufs (mempool ops %s) in %u arena regions,"
-			" consumer socket %s%s\n", f->ports[0], f->ports[1], f->nb_mbufs,
-			rte_mempool_get_ops(f->pool->ops_index)->name, f->n_regions,
-			f->socket_path, f->copy_mode ? " (copy mode)" : "");
+	if (!f->retire || f->ring_pool || f->whole_pool)
+		printf("nta-fwd: warning: %s: a consumer that detached keeps seeing the packets"
+				" received after it left\n", f->retire ? "--pool whole or ring" :
+				"--retire off");
+	printf("nta-fwd: ports %u <-> %u, %u consumer slot%s of %u mbufs (mempool ops %s) in"
+			" %u arena regions each, consumer socket %s%s\n", f->ports[0], f->ports[1],
+			f->n_consumers, f->n_consumers > 1 ? "s" : "", f->nb_mbufs,
+			rte_mempool_get_ops(f->sess[0]->pool->ops_index)->name,
+			f->sess[0]->gen.n_regions, f->socket_path, f->copy_mode ? " (copy mode)" : "");
 	fflush(stdout);
 	return 0;
 }
@@ -250,6 +324,7 @@ fwd_setup(struct fwd *f)
 static void
 fwd_cleanup(struct fwd *f, unsigned int n_ports)
 {
+	uint32_t k;
 	int i;
 
 	for (i = 0; i < 2 && n_ports == 2; i++) {
@@ -259,6 +334,9 @@ fwd_cleanup(struct fwd *f, unsigned int n_ports)
 	for (i = 0; i < FWD_PENDING; i++)
 		if (f->pending[i].fd >= 0)
 			close(f->pending[i].fd);
+	for (i = 0; i < FWD_MAX_RETIRED; i++)
+		if (f->retired[i].pidfd >= 0)
+			close(f->retired[i].pidfd);
 	if (f->listen_fd >= 0) {
 		close(f->listen_fd);
 		unlink(f->socket_path);
@@ -267,10 +345,17 @@ fwd_cleanup(struct fwd *f, unsigned int n_ports)
 		fclose(f->trace);
 	if (f->hdr_pool != NULL)
 		rte_mempool_free(f->hdr_pool);
-	fwd_pool_destroy(f);
-	free(f->slot);
-	free(f->free_slot);
-	free(f->tx_busy);
+	for (k = 0; k < f->n_consumers; k++) {
+		struct fwd_sess *s = f->sess[k];
+
+		if (s == NULL)
+			continue;
+		fwd_pool_destroy(s);
+		free(s->slot);
+		free(s->free_slot);
+		free(s->tx_busy);
+		free(s);
+	}
 }
 
 int
@@ -279,6 +364,7 @@ main(int argc, char **argv)
 	static struct fwd fw;
 	struct fwd *f = &fw;
 	unsigned int n_ports;
+	uint32_t k;
 	int ret;
 
 	if (fwd_help_asked(argc, argv)) {
@@ -324,7 +410,9 @@ main(int argc, char **argv)
 	if (fwd_setup(f) == 0) {
 		fwd_loop(f);
 		ret = 0;
-		fwd_session_end(f, "forwarder exiting");
+		f->retire = 0;   /* everything is unmapped at exit anyway */
+		for (k = 0; k < f->n_consumers; k++)
+			fwd_session_end(f->sess[k], "forwarder exiting");
 		fwd_print_final(f);
 	}
 	fwd_cleanup(f, n_ports);

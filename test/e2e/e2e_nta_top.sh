@@ -28,7 +28,7 @@ wait_for 20 "packets received" fwd_is rx "$($PY "$HERE/pcaptool.py" count "$cap"
 wait_for 20 "all packets returned" fwd_is inflight 0
 top_once "$W/top1.txt"
 cat "$W/top1.txt"
-line=$(grep -E '^  1 +attached ' "$W/top1.txt") || fail "nta-top shows no attached consumer"
+line=$(grep -E '^  0 +attached ' "$W/top1.txt") || fail "nta-top shows no attached consumer"
 read -r _ state pid inflight _ <<<"$line"
 [ "$state" = attached ] || fail "nta-top shows the consumer in state $state"
 [ "$pid" = "$CONS_PID" ] ||

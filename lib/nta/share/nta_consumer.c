@@ -29,6 +29,8 @@ struct nta_consumer {
 	size_t ring_file_size;
 	uint32_t ring_size;
 	uint32_t max_inflight;
+	uint32_t consumer_id;         /* slot the forwarder gave */
+	uint32_t n_consumers;         /* slots it has */
 	struct nta_share_ring_end end[NTA_SHARE_RING_COUNT]; /* our indices, private */
 	unsigned int n_regions;
 	struct nta_consumer_region region[NTA_SHARE_MAX_REGIONS];
@@ -134,7 +136,7 @@ consumer_tx_arena(struct nta_consumer *c)
 }
 
 static int
-consumer_connect(struct nta_consumer *c, const char *path)
+consumer_connect(struct nta_consumer *c, const char *path, uint32_t id)
 {
 	struct nta_share_hello hello;
 	struct sockaddr_un sa;
@@ -151,6 +153,7 @@ consumer_connect(struct nta_consumer *c, const char *path)
 	hello.magic = NTA_SHARE_MAGIC;
 	hello.version = NTA_SHARE_VERSION;
 	hello.pid = (uint32_t)getpid();
+	hello.consumer_id = id;
 	nta_share_layout_get(&hello.layout);
 	return nta_share_send_msg(c->sock, &hello, sizeof(hello), -1);
 }
@@ -187,7 +190,9 @@ consumer_check_welcome(const struct nta_share_welcome *w, size_t got)
 	}
 	if (w->n_regions > NTA_SHARE_MAX_REGIONS || w->ring_size < 2 || w->ring_size > 65536 ||
 			(w->ring_size & (w->ring_size - 1)) != 0 ||
-			w->ring_file_size != nta_share_ring_file_size(w->ring_size)) {
+			w->ring_file_size != nta_share_ring_file_size(w->ring_size) ||
+			w->n_consumers == 0 || w->n_consumers > NTA_SHARE_MAX_CONSUMERS ||
+			w->consumer_id >= w->n_consumers) {
 		errno = EPROTO;
 		return -1;
 	}
@@ -219,6 +224,8 @@ consumer_welcome(struct nta_consumer *c, uint32_t *n_regions)
 	c->ring_size = in.w.ring_size;
 	c->ring_file_size = in.w.ring_file_size;
 	c->max_inflight = in.w.max_inflight;
+	c->consumer_id = in.w.consumer_id;
+	c->n_consumers = in.w.n_consumers;
 	*n_regions = in.w.n_regions;
 	c->ring_base = mmap(NULL, c->ring_file_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	e = errno;
@@ -292,14 +299,15 @@ consumer_tx_sealed(struct nta_consumer *c)
 }
 
 struct nta_consumer *
-nta_consumer_attach(const char *path, unsigned int flags)
+nta_consumer_attach_id(const char *path, uint32_t id, unsigned int flags)
 {
 	struct nta_consumer *c;
 	struct sockaddr_un sa;
 	uint32_t n_regions;
 	int e;
 
-	if (path == NULL || flags != 0) {
+	if (path == NULL || flags != 0 ||
+			(id >= NTA_SHARE_MAX_CONSUMERS && id != NTA_SHARE_CONSUMER_ANY)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -311,7 +319,7 @@ nta_consumer_attach(const char *path, unsigned int flags)
 	if (c == NULL)
 		return NULL;
 	c->tx_index = -1;
-	if (consumer_connect(c, path) < 0 || consumer_welcome(c, &n_regions) < 0 ||
+	if (consumer_connect(c, path, id) < 0 || consumer_welcome(c, &n_regions) < 0 ||
 			consumer_regions(c, n_regions) < 0 ||
 			(c->tx_index >= 0 && (consumer_tx_arena(c) < 0 ||
 				consumer_tx_sealed(c) < 0))) {
@@ -322,6 +330,37 @@ nta_consumer_attach(const char *path, unsigned int flags)
 		return NULL;
 	}
 	return c;
+}
+
+struct nta_consumer *
+nta_consumer_attach(const char *path, unsigned int flags)
+{
+	return nta_consumer_attach_id(path, NTA_SHARE_CONSUMER_ANY, flags);
+}
+
+int
+nta_consumer_disconnect(struct nta_consumer *c)
+{
+	if (c == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (c->sock >= 0)
+		close(c->sock);
+	c->sock = -1;
+	return 0;
+}
+
+uint32_t
+nta_consumer_id(const struct nta_consumer *c)
+{
+	return c == NULL ? 0 : c->consumer_id;
+}
+
+uint32_t
+nta_consumer_slots(const struct nta_consumer *c)
+{
+	return c == NULL ? 0 : c->n_consumers;
 }
 
 unsigned int

@@ -13,7 +13,7 @@
  *
  * A typical loop:
  *
- *     struct nta_consumer *c = nta_consumer_attach("/run/nta.sock", 0);
+ *     struct nta_consumer *c = nta_consumer_attach_id("/run/nta.sock", 0, 0); // slot 0
  *     struct nta_share_desc d[32];
  *     for (;;) {
  *             unsigned int i, n = nta_consumer_rx_burst(c, d, 32);
@@ -47,14 +47,22 @@
  *   and impossible ring indices end the session.
  * - The transmit region is the one region lent writable, and it is new for
  *   every session: no byte of an earlier session's transmissions is in it.
- *   Once mapped (in nta_consumer_attach()) it is sealed: no hole can be
+ *   Once mapped (in nta_consumer_attach_id()) it is sealed: no hole can be
  *   punched in it, no resize, no new writable mapping; the mapping made
  *   here stays writable. A consumer that punched a hole before the seal, or
  *   sealed the file itself, is expelled.
- * - Not guaranteed yet: a consumer that detached keeps its mappings of the
- *   receive regions, and so sees packets received after it left; one
- *   consumer at a time. A consumer running as the forwarder's uid can act on the forwarder
- *   process itself, and root is root.
+ * - Many consumers: each slot (receive queue k of every port) has its own
+ *   pool whose packet memory is lent to that slot's consumer only, so a
+ *   consumer maps no byte of another queue's traffic.
+ * - Access ends with the session: when a consumer detaches or is expelled,
+ *   its slot's packet memory retires (the forwarder unmaps and closes it
+ *   and goes on from fresh regions): no packet received afterwards is placed
+ *   in memory it mapped. What it mapped stays readable to it (stale bytes)
+ *   until it unmaps; the forwarder bounds that memory (--max-retired-mb).
+ * - Not guaranteed: a consumer of a slot may see bytes of that slot's
+ *   traffic forwarded while no consumer was attached; a consumer running as
+ *   the forwarder's uid can act on the forwarder process itself, and root
+ *   is root.
  */
 
 #include <stdint.h>
@@ -78,25 +86,54 @@ struct nta_consumer_region {
 };
 
 /**
- * Connect to a forwarder's socket, do the handshake, map the ring file and
- * every region (receive regions read-only, at any address), then tell the
- * forwarder the transmit region is mapped and wait until it has sealed it
- * (NTA_SHARE_CTL_MAPPED, NTA_SHARE_CTL_SEALED): when this returns, transmit
- * descriptors are accepted. The writable mapping of the transmit region is
- * the one made here: the seal refuses any later one.
+ * Connect to a forwarder's socket, ask for consumer slot id, do the
+ * handshake, map the ring file and every region (receive regions
+ * read-only, at any address). Slot k is the receive queue k of every port
+ * of the forwarder: the consumer is lent the packets of the flows the
+ * device spreads to that queue, and maps that slot's memory only. Then
+ * tell the forwarder the transmit region is mapped and wait until it has
+ * sealed it (NTA_SHARE_CTL_MAPPED, NTA_SHARE_CTL_SEALED): when
+ * this returns, transmit descriptors are accepted. The writable mapping of
+ * the transmit region is the one made here: the seal refuses any later one.
  *
  * @param path Socket path of the forwarder.
+ * @param id Slot wanted (0 .. NTA_SHARE_MAX_CONSUMERS - 1), or
+ *   NTA_SHARE_CONSUMER_ANY for the first free one.
  * @param flags Reserved, 0.
- * @return The consumer, or NULL with errno set: EINVAL (NULL path, flags),
- *   ENAMETOOLONG, ECONNREFUSED/ENOENT (no forwarder), EPROTO (version,
+ * @return The consumer, or NULL with errno set: EINVAL (NULL path, flags,
+ *   id), ENAMETOOLONG, ECONNREFUSED/ENOENT (no forwarder), EPROTO (version,
  *   layout or protocol error; a version or layout mismatch is logged, one
  *   line naming what differs, e.g. "forwarder unit size 64, consumer 32"),
- *   EBUSY (forwarder serves another consumer), EACCES (this uid and gid are
- *   not allowed), EPERM or EFAULT (the forwarder could not seal the
+ *   EBUSY (the slot is taken, or every slot is), ERANGE (the forwarder has
+ *   no slot id), EAGAIN (the slot's last consumer is still being cleaned up
+ *   after: retry), EDQUOT (the forwarder's limit of memory that earlier
+ *   consumers still map is reached, --max-retired-mb), EACCES (this uid and
+ *   gid are not allowed), EPERM or EFAULT (the forwarder could not seal the
  *   transmit region: seals added, or a page punched out, by someone holding
  *   its fd), ETIMEDOUT, ENOMEM, or an mmap error.
  */
+struct nta_consumer *nta_consumer_attach_id(const char *path, uint32_t id, unsigned int flags);
+
+/** nta_consumer_attach_id() for the first free slot (NTA_SHARE_CONSUMER_ANY). */
 struct nta_consumer *nta_consumer_attach(const char *path, unsigned int flags);
+
+/** Slot the forwarder gave (0 for NULL). */
+uint32_t nta_consumer_id(const struct nta_consumer *c);
+
+/** Slots the forwarder has (0 for NULL). */
+uint32_t nta_consumer_slots(const struct nta_consumer *c);
+
+/**
+ * End the session but keep the mappings until nta_consumer_detach(): the
+ * forwarder takes back every packet lent and retires the memory this
+ * consumer mapped; what stays mapped here is what a consumer that left can
+ * still read (tests of the isolation model look at it). After this call only
+ * nta_consumer_region_count(), nta_consumer_region() and
+ * nta_consumer_detach() may be used.
+ *
+ * @return 0, or -1 with errno = EINVAL (NULL c).
+ */
+int nta_consumer_disconnect(struct nta_consumer *c);
 
 /** Unmap everything and close the connection. NULL does nothing. */
 void nta_consumer_detach(struct nta_consumer *c);

@@ -391,20 +391,16 @@ hello_check(const struct nta_share_hello *h, size_t got)
 }
 
 int
-nta_share_serve_handshake(int sock, int timeout_ms, uint32_t ring_size,
-		uint32_t max_inflight, int ring_fd, uint64_t ring_file_size,
-		const struct nta_share_region_msg *regions, const int *fds,
-		unsigned int n_regions)
+nta_share_hello_recv(int sock, int timeout_ms, struct nta_share_hello *h)
 {
 	union {
 		struct nta_share_hello h;
 		uint8_t any[NTA_SHARE_MSG_MAX];
 	} in;
 	struct nta_share_welcome w;
-	unsigned int i;
 	size_t got;
 
-	if (n_regions > NTA_SHARE_MAX_REGIONS) {
+	if (h == NULL) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -417,17 +413,58 @@ nta_share_serve_handshake(int sock, int timeout_ms, uint32_t ring_size,
 		errno = EPROTO;
 		return -1;
 	}
+	*h = in.h;
+	return 0;
+}
+
+int
+nta_share_welcome_send(int sock, const struct nta_share_session *s,
+		const struct nta_share_region_msg *regions, const int *fds,
+		unsigned int n_regions)
+{
+	struct nta_share_welcome w;
+	unsigned int i;
+
+	if (s == NULL || (n_regions > 0 && (regions == NULL || fds == NULL)) ||
+			n_regions > NTA_SHARE_MAX_REGIONS) {
+		errno = EINVAL;
+		return -1;
+	}
 	welcome_init(&w, 0);
 	w.n_regions = n_regions;
-	w.ring_size = ring_size;
-	w.max_inflight = max_inflight;
-	w.ring_file_size = ring_file_size;
-	if (nta_share_send_msg(sock, &w, sizeof(w), ring_fd) < 0)
+	w.ring_size = s->ring_size;
+	w.max_inflight = s->max_inflight;
+	w.ring_file_size = s->ring_file_size;
+	w.consumer_id = s->consumer_id;
+	w.n_consumers = s->n_consumers;
+	if (nta_share_send_msg(sock, &w, sizeof(w), s->ring_fd) < 0)
 		return -1;
 	for (i = 0; i < n_regions; i++)
 		if (nta_share_send_msg(sock, &regions[i], sizeof(regions[i]), fds[i]) < 0)
 			return -1;
 	return 0;
+}
+
+int
+nta_share_serve_handshake(int sock, int timeout_ms, uint32_t ring_size,
+		uint32_t max_inflight, int ring_fd, uint64_t ring_file_size,
+		const struct nta_share_region_msg *regions, const int *fds,
+		unsigned int n_regions)
+{
+	struct nta_share_session s = {
+		.consumer_id = 0, .n_consumers = 1, .ring_size = ring_size,
+		.max_inflight = max_inflight, .ring_fd = ring_fd,
+		.ring_file_size = ring_file_size,
+	};
+	struct nta_share_hello h;
+
+	if (n_regions > NTA_SHARE_MAX_REGIONS) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (nta_share_hello_recv(sock, timeout_ms, &h) < 0)
+		return -1;
+	return nta_share_welcome_send(sock, &s, regions, fds, n_regions);
 }
 
 int

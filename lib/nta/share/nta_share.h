@@ -52,13 +52,24 @@ extern "C" {
 #define NTA_SHARE_MAGIC 0x5341544eu
 /**
  * Protocol version; a consumer of another version is refused. 2: hello and
- * welcome carry struct nta_share_layout. 3: after mapping its regions the
- * consumer sends NTA_SHARE_CTL_MAPPED and the server seals the transmit
- * region (struct nta_share_ctl).
+ * welcome carry struct nta_share_layout. 3: the hello names the consumer
+ * slot it wants (consumer_id), the welcome the slot given and how many the
+ * forwarder has. 4: after mapping its regions the consumer sends
+ * NTA_SHARE_CTL_MAPPED and the server seals the transmit region (struct
+ * nta_share_ctl).
  */
-#define NTA_SHARE_VERSION 3u
+#define NTA_SHARE_VERSION 4u
 /** Most regions the server can lend in one session. */
 #define NTA_SHARE_MAX_REGIONS 256
+
+/**
+ * Consumer slots: a forwarder serves up to NTA_SHARE_MAX_CONSUMERS
+ * consumers at once, each on its own slot (the receive queue of that number
+ * on every port, its own packet memory). A hello asks for one slot by number,
+ * or for NTA_SHARE_CONSUMER_ANY (the first free one).
+ */
+#define NTA_SHARE_MAX_CONSUMERS 16u
+#define NTA_SHARE_CONSUMER_ANY UINT32_MAX
 
 /** Region flags in the region table. */
 #define NTA_SHARE_REGION_RX 0x1       /**< Holds received packets (read-only). */
@@ -270,18 +281,29 @@ struct nta_share_hello {
 	uint32_t flags;    /**< Reserved, 0. */
 	uint32_t pid;      /**< Consumer's pid (logs only). */
 	struct nta_share_layout layout; /**< The consumer's build. */
+	uint32_t consumer_id; /**< Slot wanted, or NTA_SHARE_CONSUMER_ANY. */
+	uint32_t pad;      /**< 0. */
 };
 
-/** Server -> consumer, answer to hello; carries the ring file fd. */
+/**
+ * Server -> consumer, answer to hello; carries the ring file fd. A refusal
+ * has a status and nothing else: EPROTO (version or layout), EACCES (uid and
+ * gid not allowed), EBUSY (the slot asked for is taken, or every slot is),
+ * ERANGE (no slot of that number), EAGAIN (the slot is still being freed
+ * after its last consumer: retry), EDQUOT (memory that earlier consumers
+ * still map is at the forwarder's limit), ENOMEM.
+ */
 struct nta_share_welcome {
 	uint32_t magic;       /**< NTA_SHARE_MAGIC. */
 	uint32_t version;     /**< NTA_SHARE_VERSION. */
-	int32_t status;       /**< 0, or an errno value (EPROTO: version or layout). */
+	int32_t status;       /**< 0, or an errno value (see above). */
 	uint32_t n_regions;   /**< Region messages that follow. */
 	uint32_t ring_size;   /**< Entries per ring. */
 	uint32_t max_inflight; /**< Most packets the server lends at once. */
 	uint64_t ring_file_size; /**< Bytes of the ring file. */
 	struct nta_share_layout layout; /**< The server's build. */
+	uint32_t consumer_id; /**< Slot given (0 when refused). */
+	uint32_t n_consumers; /**< Slots the forwarder has. */
 };
 
 /** Server -> consumer, one per region; carries the region's fd. */
@@ -354,12 +376,15 @@ NTA_SHARE_ABI_ASSERT(sizeof(struct nta_share_layout) == 24 &&
 		offsetof(struct nta_share_layout, page_size) == 16 &&
 		offsetof(struct nta_share_layout, max_regions) == 20,
 		"struct nta_share_layout layout");
-NTA_SHARE_ABI_ASSERT(sizeof(struct nta_share_hello) == 40 &&
+NTA_SHARE_ABI_ASSERT(sizeof(struct nta_share_hello) == 48 &&
 		offsetof(struct nta_share_hello, version) == 4 &&
 		offsetof(struct nta_share_hello, flags) == 8 &&
 		offsetof(struct nta_share_hello, pid) == 12 &&
-		offsetof(struct nta_share_hello, layout) == 16, "struct nta_share_hello layout");
-NTA_SHARE_ABI_ASSERT(sizeof(struct nta_share_welcome) == 56 &&
+		offsetof(struct nta_share_hello, layout) == 16 &&
+		offsetof(struct nta_share_hello, consumer_id) == 40, "struct nta_share_hello layout");
+NTA_SHARE_ABI_ASSERT(sizeof(struct nta_share_welcome) == 64 &&
+		offsetof(struct nta_share_welcome, consumer_id) == 56 &&
+		offsetof(struct nta_share_welcome, n_consumers) == 60 &&
 		offsetof(struct nta_share_welcome, version) == 4 &&
 		offsetof(struct nta_share_welcome, status) == 8 &&
 		offsetof(struct nta_share_welcome, n_regions) == 12 &&
@@ -408,14 +433,44 @@ int nta_share_layout_check(const struct nta_share_layout *peer, const char *peer
 int nta_share_listen(const char *path);
 
 /**
- * Server side of the handshake on a connected socket: read the hello (waits
- * at most timeout_ms), check magic, version and layout, send the welcome
- * with ring_fd and then one region message with each fd. A layout that
- * differs from this build's is logged (one line: what differs).
+ * Server side, first half of the handshake: read the hello on a connected
+ * socket (waits at most timeout_ms) and check magic, version and layout. A
+ * consumer of another version or layout is told so (a welcome with EPROTO
+ * and this build's layout) and one line says what differs. The caller then
+ * answers with nta_share_welcome_send() or nta_share_refuse().
  *
- * @return 0, or -1 with errno set: EPROTO (bad magic, version or layout:
- *   the consumer is told so, with this build's layout), ETIMEDOUT, or a
- *   socket error.
+ * @param[out] h The hello (its consumer_id: the slot asked for).
+ * @return 0, or -1 with errno set: EPROTO (bad magic, version or layout),
+ *   ETIMEDOUT, EINVAL (NULL h), or a socket error.
+ */
+int nta_share_hello_recv(int sock, int timeout_ms, struct nta_share_hello *h);
+
+/** What a server tells an accepted consumer (nta_share_welcome_send()). */
+struct nta_share_session {
+	uint32_t consumer_id;     /**< Slot given. */
+	uint32_t n_consumers;     /**< Slots the server has. */
+	uint32_t ring_size;       /**< Entries per ring. */
+	uint32_t max_inflight;    /**< Most packets lent at once. */
+	int ring_fd;              /**< The ring file. */
+	uint64_t ring_file_size;  /**< Its bytes. */
+};
+
+/**
+ * Server side, second half: send the welcome with the ring file's fd, then
+ * one region message with each fd.
+ *
+ * @return 0, or -1 with errno set: EINVAL (NULL argument, more than
+ *   NTA_SHARE_MAX_REGIONS regions), or a socket error.
+ */
+int nta_share_welcome_send(int sock, const struct nta_share_session *s,
+		const struct nta_share_region_msg *regions, const int *fds,
+		unsigned int n_regions);
+
+/**
+ * Both halves for a server of one consumer slot: nta_share_hello_recv(),
+ * then nta_share_welcome_send() as slot 0 of 1 whatever slot was asked for.
+ *
+ * @return 0, or -1 with errno set as those two functions set it.
  */
 int nta_share_serve_handshake(int sock, int timeout_ms, uint32_t ring_size,
 		uint32_t max_inflight, int ring_fd, uint64_t ring_file_size,
@@ -440,7 +495,8 @@ void nta_share_wake(void *ring_base);
 
 /**
  * Refuse a consumer that connected: send a welcome with status (an errno
- * value, e.g. EBUSY) and nothing else. The caller closes the socket.
+ * value, e.g. EBUSY; see struct nta_share_welcome) and nothing else. The
+ * caller closes the socket.
  *
  * @return 0, or -1 with errno set by sendmsg().
  */

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The NTA authors
+ */
+
+/*
+ * Retirement: when a slot's consumer detaches or is expelled, no packet
+ * received afterwards may be placed in memory it mapped. The slot's pool is
+ * pinned (mbuf headers in private memory, data rooms in the arena): once
+ * every mbuf is back in the pool, each one's data room is re-pointed to a
+ * room of a fresh generation of hugetlbfs regions (registered with DPDK and
+ * DMA-mapped like the first), and the old generation is destroyed (DMA
+ * unmapped, unregistered, unmapped, closed). Until every mbuf is back the
+ * slot's queues are not polled (and stopped, on devices that can), so no
+ * packet lands in the old rooms meanwhile.
+ *
+ * The old consumer may keep its mapping of the old generation: those
+ * hugepages stay pinned until it unmaps them or exits. Each such generation
+ * is tracked (pidfd of the old consumer, the inodes of its files, checked in
+ * its /proc/<pid>/maps), and their total is bounded by --max-retired-mb:
+ * a consumer is refused (EDQUOT) when its slot's retirement could pass it.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "nta.h"
+#include "rte_mempool_nta.h"
+#include "fwd.h"
+
+/* Inodes of a retired generation's files, to find them in the old consumer's maps. */
+static ino_t retired_ino[FWD_MAX_RETIRED][FWD_MAX_REGIONS];
+static uint32_t retired_n_ino[FWD_MAX_RETIRED];
+
+void
+fwd_gen_destroy(struct fwd_gen *g)
+{
+	uint32_t i;
+
+	for (i = 0; i < g->n_regions; i++) {
+		if (g->region[i].ro_fd >= 0)
+			close(g->region[i].ro_fd);
+		g->region[i].ro_fd = -1;
+	}
+	if (g->owned && g->arena != NULL) {
+		rte_nta_arena_dma_unregister(g->arena);
+		nta_arena_destroy(g->arena);
+	}
+	g->arena = NULL;
+	g->n_regions = 0;
+	g->bytes = 0;
+}
+
+/* What re-pointing the mbufs needs: the rooms of the new generation, in order. */
+struct repoint_ctx {
+	struct nta_arena *arena;
+	void **rooms;
+	uint32_t next;
+};
+
+static void
+repoint_one(struct rte_mempool *mp __rte_unused, void *opaque, void *obj,
+		unsigned int idx __rte_unused)
+{
+	struct repoint_ctx *ctx = opaque;
+	struct rte_mbuf *m = obj;
+	void *room = ctx->rooms[ctx->next++];
+	uint64_t iova = nta_iova(ctx->arena, room);
+
+	m->buf_addr = room;
+	rte_mbuf_iova_set(m, iova == UINT64_MAX ? RTE_BAD_IOVA : (rte_iova_t)iova);
+	m->data_off = RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, m->buf_len);
+}
+
+/*
+ * A fresh generation g for slot s: a hugetlbfs arena with a data room for
+ * every mbuf of the pool (in rooms[]), registered with DPDK, its regions
+ * sealed and ready to lend. 0, or -1 (logged; nothing left behind).
+ */
+static int
+gen_create(struct fwd_sess *s, struct fwd_gen *g, void **rooms)
+{
+	uint16_t room = rte_pktmbuf_data_room_size(s->pool);
+	size_t stride = rte_nta_pktmbuf_stride(0, room, true);
+	uint32_t n = s->pool->size, per_region = (uint32_t)(FWD_HUGEPAGE_SIZE / stride), i;
+	struct nta_arena_config cfg;
+
+	memset(g, 0, sizeof(*g));
+	for (i = 0; i < FWD_MAX_REGIONS; i++)
+		g->region[i].ro_fd = g->region[i].rw_fd = -1;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.name = "fwd";
+	cfg.backing = NTA_BACKING_HUGETLBFS;
+	cfg.region_size = FWD_HUGEPAGE_SIZE;
+	cfg.initial_regions = (n + per_region - 1) / per_region;
+	cfg.max_regions = cfg.initial_regions;
+	cfg.flags = NTA_ARENA_F_NO_CACHE;
+	g->arena = nta_arena_create(&cfg);
+	if (g->arena == NULL) {
+		printf("nta-fwd: slot %u: no fresh generation (%u regions of 2 MB): %s;"
+				" its queues stay stopped, retried\n", s->id, cfg.initial_regions,
+				nta_strerror(nta_errno));
+		return -1;
+	}
+	g->owned = 1;
+	g->number = s->gen.number + 1;
+	for (i = 0; i < n; i++) {
+		rooms[i] = nta_alloc(g->arena, room);
+		if (rooms[i] == NULL)
+			goto fail;
+	}
+	if (rte_nta_arena_dma_register(g->arena, FWD_HUGEPAGE_SIZE) != 0)
+		goto fail;
+	g->n_regions = nta_region_count(g->arena);
+	if (g->n_regions > FWD_MAX_REGIONS)
+		goto fail;
+	for (i = 0; i < g->n_regions; i++) {
+		struct nta_region_info info;
+
+		if (nta_region_info(g->arena, i, &info) != 0 ||
+				fwd_region_lend(&g->region[i], &info) != 0)
+			goto fail;
+		g->bytes += info.size;
+	}
+	return 0;
+fail:
+	printf("nta-fwd: slot %u: fresh generation failed: %s; its queues stay stopped,"
+			" retried\n", s->id, nta_strerror(nta_errno));
+	fwd_gen_destroy(g);
+	return -1;
+}
+
+/* Track generation g that pid may still map; charged to --max-retired-mb. */
+static void
+retired_add(struct fwd *f, const struct fwd_sess *s, const struct fwd_gen *g, int pid)
+{
+	unsigned int i, k;
+	struct stat st;
+	int fd;
+
+	if (pid <= 0)
+		return;
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0) {
+		if (errno != ESRCH)
+			printf("nta-fwd: slot %u: cannot follow old consumer %d (pidfd_open: %s):"
+					" its retired memory is not counted\n", s->id, pid,
+					strerror(errno));
+		return;
+	}
+	for (i = 0; i < FWD_MAX_RETIRED; i++)
+		if (f->retired[i].pidfd < 0)
+			break;
+	if (i == FWD_MAX_RETIRED) {
+		/* Cannot happen within the limit checked at attach; never lose count. */
+		printf("nta-fwd: slot %u: more than %u retired generations followed\n", s->id,
+				FWD_MAX_RETIRED);
+		close(fd);
+		return;
+	}
+	f->retired[i].pidfd = fd;
+	f->retired[i].pid = pid;
+	f->retired[i].slot = s->id;
+	f->retired[i].gen = g->number;
+	f->retired[i].bytes = g->bytes;
+	retired_n_ino[i] = 0;
+	for (k = 0; k < g->n_regions; k++)
+		if (fstat(g->region[k].ro_fd, &st) == 0)
+			retired_ino[i][retired_n_ino[i]++] = st.st_ino;
+	f->retired_bytes += g->bytes;
+}
+
+/* 1 when pid still maps one of the files of retired entry i (or cannot tell). */
+static int
+still_mapped(const struct fwd *f, unsigned int i)
+{
+	char path[64], line[512];
+	int found = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", f->retired[i].pid);
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		return errno != ENOENT && errno != ESRCH;
+	while (!found && fgets(line, sizeof(line), fp) != NULL) {
+		unsigned long long ino;
+		uint32_t k;
+
+		/* address perms offset dev inode path */
+		if (sscanf(line, "%*s %*s %*s %*s %llu", &ino) != 1 || ino == 0)
+			continue;
+		for (k = 0; k < retired_n_ino[i]; k++)
+			if ((ino_t)ino == retired_ino[i][k])
+				found = 1;
+	}
+	fclose(fp);
+	return found;
+}
+
+void
+fwd_retired_poll(struct fwd *f)
+{
+	struct pollfd pfd;
+	unsigned int i;
+
+	for (i = 0; i < FWD_MAX_RETIRED; i++) {
+		struct fwd_retired *r = &f->retired[i];
+
+		if (r->pidfd < 0)
+			continue;
+		pfd.fd = r->pidfd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		/* Readable: the process exited, its mappings are gone. */
+		if (poll(&pfd, 1, 0) == 0 && still_mapped(f, i))
+			continue;
+		close(r->pidfd);
+		r->pidfd = -1;
+		f->retired_bytes -= r->bytes;
+	}
+}
+
+int
+fwd_retired_room(const struct fwd *f, const struct fwd_sess *s)
+{
+	uint64_t committed = f->retired_bytes + s->gen.bytes;
+	uint32_t k;
+
+	if (!f->retire)
+		return 1;
+	/* Every attached session will retire its generation too. */
+	for (k = 0; k < f->n_consumers; k++)
+		if (f->sess[k] != s && f->sess[k]->attached)
+			committed += f->sess[k]->gen.bytes;
+	return committed <= f->max_retired;
+}
+
+/* Push back mbufs the devices hold: transmit completions of the slot's queues. */
+static void
+retire_reclaim(struct fwd_sess *s)
+{
+	unsigned int p;
+
+	for (p = 0; p < 2; p++)
+		rte_eth_tx_done_cleanup(s->f->ports[p], s->id, 0);
+}
+
+/* Begin retiring slot s's generation: its queues are polled no more. */
+void
+fwd_retire_begin(struct fwd_sess *s)
+{
+	unsigned int p;
+
+	s->retiring = 1;
+	s->retire_warned = 0;
+	s->retire_since = rte_rdtsc();
+	/* A NIC's pre-posted receive buffers come back when its queue stops. */
+	for (p = 0; p < 2; p++)
+		s->rxq_stopped[p] = rte_eth_dev_rx_queue_stop(s->f->ports[p], s->id) == 0;
+	fwd_retire_poll(s);
+}
+
+/* >8 Start of retiring a generation. */
+int
+fwd_retire_poll(struct fwd_sess *s)
+{
+	struct fwd *f = s->f;
+	uint64_t t0, t1, hz = rte_get_tsc_hz();
+	uint32_t n = s->pool->size, in_use;
+	struct repoint_ctx ctx;
+	struct fwd_gen fresh, old;
+	unsigned int p;
+	void **rooms;
+
+	if (!s->retiring)
+		return 1;
+	retire_reclaim(s);
+	in_use = rte_mempool_in_use_count(s->pool);
+	if (in_use != 0) {
+		if (!s->retire_warned && rte_rdtsc() - s->retire_since >
+				hz / 1000 * FWD_ROTATE_WARN_MS) {
+			printf("nta-fwd: slot %u: %u mbufs still out after %d ms; its queues stay"
+					" stopped until they are back\n", s->id, in_use,
+					FWD_ROTATE_WARN_MS);
+			s->retire_warned = 1;
+		}
+		return 0;
+	}
+	t0 = rte_rdtsc();
+	rooms = malloc((size_t)n * sizeof(*rooms));
+	if (rooms == NULL || gen_create(s, &fresh, rooms) != 0) {
+		free(rooms);
+		return -1;
+	}
+	/* Every mbuf is in the pool (ring or cache): none is in use. */
+	ctx.arena = fresh.arena;
+	ctx.rooms = rooms;
+	ctx.next = 0;
+	rte_mempool_obj_iter(s->pool, repoint_one, &ctx);
+	free(rooms);
+	old = s->gen;
+	s->gen = fresh;
+	retired_add(f, s, &old, s->old_pid);
+	fwd_gen_destroy(&old);
+	for (p = 0; p < 2; p++) {
+		if (s->rxq_stopped[p] && rte_eth_dev_rx_queue_start(f->ports[p], s->id) != 0)
+			printf("nta-fwd: slot %u: cannot restart receive queue of port %u\n",
+					s->id, f->ports[p]);
+		s->rxq_stopped[p] = 0;
+	}
+	s->retiring = 0;
+	s->dirty = 0;
+	s->st.rotations++;
+	t1 = rte_rdtsc();
+	printf("nta-fwd: slot %u: generation %u retired, generation %u in: %u mbufs"
+			" re-pointed in %" PRIu64 " us, queues stopped %" PRIu64 " us\n", s->id,
+			old.number, s->gen.number, ctx.next, (t1 - t0) * 1000000 / hz,
+			(t1 - s->retire_since) * 1000000 / hz);
+	return 1;
+}
+/* >8 End of retiring a generation. */
