@@ -305,6 +305,11 @@ void fwd_retire_begin(struct fwd_sess *s);
 int fwd_retire_poll(struct fwd_sess *s);
 /* Forget retired generations whose old consumer has exited. */
 void fwd_retired_poll(struct fwd *f);
+/*
+ * Retired memory once slot s and every attached slot have retired theirs:
+ * what is retired now plus their generations.
+ */
+uint64_t fwd_retired_committed(const struct fwd *f, const struct fwd_sess *s);
 /* 1 when the slot's next retirement fits --max-retired-mb. */
 int fwd_retired_room(const struct fwd *f, const struct fwd_sess *s);
 /* Destroy generation g (ours only). */

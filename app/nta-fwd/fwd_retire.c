@@ -231,19 +231,23 @@ fwd_retired_poll(struct fwd *f)
 	}
 }
 
-int
-fwd_retired_room(const struct fwd *f, const struct fwd_sess *s)
+uint64_t
+fwd_retired_committed(const struct fwd *f, const struct fwd_sess *s)
 {
 	uint64_t committed = f->retired_bytes + s->gen.bytes;
 	uint32_t k;
 
-	if (!f->retire)
-		return 1;
 	/* Every attached session will retire its generation too. */
 	for (k = 0; k < f->n_consumers; k++)
 		if (f->sess[k] != s && f->sess[k]->attached)
 			committed += f->sess[k]->gen.bytes;
-	return committed <= f->max_retired;
+	return committed;
+}
+
+int
+fwd_retired_room(const struct fwd *f, const struct fwd_sess *s)
+{
+	return !f->retire || fwd_retired_committed(f, s) <= f->max_retired;
 }
 
 /* Push back mbufs the devices hold: transmit completions of the slot's queues. */
