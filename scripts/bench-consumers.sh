@@ -34,22 +34,9 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-fwd=$bdir/app/nta-fwd/dpdk-nta-fwd
-cons=$bdir/app/nta-consumer/nta-consumer
-if [ ! -x "$fwd" ] || [ ! -x "$cons" ]; then
-	echo "bench-consumers: build first (ninja -C $bdir)" >&2
-	exit 1
-fi
-w=$(mktemp -d /tmp/nta-bench.XXXXXX)
-pids=()
-cleanup() {
-	local p
-	for p in ${pids[@]+"${pids[@]}"}; do
-		kill -9 "$p" 2>/dev/null || true
-	done
-	[ -n "${NTA_BENCH_KEEP:-}" ] || rm -rf "$w"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/bench-common.sh
+source "$top/scripts/bench-common.sh"
+bench_setup bench-consumers "$bdir"
 
 # start_fwd N LOG: forwarder with N slots; its pid in fp
 start_fwd() {

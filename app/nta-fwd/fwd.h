@@ -51,6 +51,7 @@
 #define FWD_MAX_CONSUMERS NTA_SHARE_MAX_CONSUMERS
 #define FWD_MAX_RETIRED 64       /* retired generations tracked at once */
 #define FWD_ROTATE_WARN_MS 5000  /* a queue stopped this long is logged */
+#define FWD_ROTATE_RETRY_MS 100  /* a fresh generation that failed is retried after */
 
 /* One region lent to consumers. */
 struct fwd_region {
@@ -158,6 +159,8 @@ struct fwd_sess {
 	int retiring;
 	uint64_t retire_since;   /* TSC */
 	int retire_warned;
+	int retire_failed;       /* a fresh generation failed (logged once) */
+	uint64_t retire_next;    /* TSC of the next try after a failure */
 	int dirty;               /* the generation was lent to a consumer */
 	int old_pid;             /* the consumer that mapped it */
 	uint8_t rxq_stopped[2];  /* rte_eth_dev_rx_queue_stop() done on port 0, 1 */

@@ -108,9 +108,11 @@ gen_create(struct fwd_sess *s, struct fwd_gen *g, void **rooms)
 	cfg.flags = NTA_ARENA_F_NO_CACHE;
 	g->arena = nta_arena_create(&cfg);
 	if (g->arena == NULL) {
-		printf("nta-fwd: slot %u: no fresh generation (%u regions of 2 MB): %s;"
-				" its queues stay stopped, retried\n", s->id, cfg.initial_regions,
-				nta_strerror(nta_errno));
+		if (!s->retire_failed)
+			printf("nta-fwd: slot %u: no fresh generation (%u regions of 2 MB): %s;"
+					" its queues stay stopped, retried every %d ms\n", s->id,
+					cfg.initial_regions, nta_strerror(nta_errno),
+					FWD_ROTATE_RETRY_MS);
 		return -1;
 	}
 	g->owned = 1;
@@ -135,8 +137,10 @@ gen_create(struct fwd_sess *s, struct fwd_gen *g, void **rooms)
 	}
 	return 0;
 fail:
-	printf("nta-fwd: slot %u: fresh generation failed: %s; its queues stay stopped,"
-			" retried\n", s->id, nta_strerror(nta_errno));
+	if (!s->retire_failed)
+		printf("nta-fwd: slot %u: fresh generation failed: %s; its queues stay stopped,"
+				" retried every %d ms\n", s->id, nta_strerror(nta_errno),
+				FWD_ROTATE_RETRY_MS);
 	fwd_gen_destroy(g);
 	return -1;
 }
@@ -268,6 +272,7 @@ fwd_retire_begin(struct fwd_sess *s)
 
 	s->retiring = 1;
 	s->retire_warned = 0;
+	s->retire_failed = 0;
 	s->retire_since = rte_rdtsc();
 	/* A NIC's pre-posted receive buffers come back when its queue stops. */
 	for (p = 0; p < 2; p++)
@@ -302,11 +307,16 @@ fwd_retire_poll(struct fwd_sess *s)
 		return 0;
 	}
 	t0 = rte_rdtsc();
+	if (s->retire_failed && t0 < s->retire_next)
+		return -1;
 	rooms = malloc((size_t)n * sizeof(*rooms));
 	if (rooms == NULL || gen_create(s, &fresh, rooms) != 0) {
 		free(rooms);
+		s->retire_failed = 1;
+		s->retire_next = t0 + hz / 1000 * FWD_ROTATE_RETRY_MS;
 		return -1;
 	}
+	s->retire_failed = 0;
 	/* Every mbuf is in the pool (ring or cache): none is in use. */
 	ctx.arena = fresh.arena;
 	ctx.rooms = rooms;
