@@ -6,14 +6,19 @@
 # N queues each (copy=1, 64 bytes): Mpps through each consumer and in total.
 # The forwarder runs on core 0, every consumer busy-polls on core 1 (on a
 # machine with more cores, give each its own with --spread). Rates over 0.5 s
-# windows, best and median. Then the cost of a region rotation: consumer 0
+# windows, best and median; with --runs R the points alternate (1, 2, 4, 1,
+# 2, 4, ...) and the median of the runs' medians is printed, with the range.
+# --rt runs the forwarder SCHED_FIFO and the consumers SCHED_RR (they share
+# a core: FIFO would let one starve the others). Then the cost of a region
+# rotation: consumer 0
 # (of N = 4) detaches and attaches again ROTATIONS times; each retirement's
 # time (fresh generation, mbufs re-pointed, old one destroyed) and how long
 # its queues were not polled, with the packets that delays at the slot's
 # rate, are printed as medians and maxima.
 #
-#   scripts/bench-consumers.sh [--spread] [--nb-mbufs N] [SECONDS per point,
-#                              default 4] [ROTATIONS, default 20]
+#   scripts/bench-consumers.sh [--spread] [--rt] [--runs R] [--nb-mbufs N]
+#                              [SECONDS per point, default 4]
+#                              [ROTATIONS, default 20]
 #
 # Environment: NTA_BUILD_DIR (build); NTA_BENCH_KEEP=1 keeps the logs. Needs
 # root and ~60 free hugepages.
@@ -21,11 +26,13 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 bdir=${NTA_BUILD_DIR:-$top/build}
-spread=0 nb=8192 secs=4 rots=20 pos=0
+spread=0 nb=8192 secs=4 rots=20 pos=0 runs=1 rtf=() rtr=()
 while [ $# -gt 0 ]; do
 	case $1 in
-	-h|--help) sed -n '4,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--spread) spread=1 ;;
+	--rt) rtf=(chrt -f 10) rtr=(chrt -r 10) ;;
+	--runs) runs=${2:?--runs needs a number}; shift ;;
 	--nb-mbufs) nb=${2:?--nb-mbufs needs a number}; shift ;;
 	*)
 		case $1 in ''|*[!0-9]*) echo "bench-consumers: '$1' is not a number" >&2; exit 2 ;; esac
@@ -40,7 +47,7 @@ bench_setup bench-consumers "$bdir"
 
 # start_fwd N LOG: forwarder with N slots; its pid in fp
 start_fwd() {
-	"$fwd" -l 0 --in-memory --no-pci --file-prefix "nta-bench-$$" --log-level=lib.eal:error \
+	${rtf[@]+"${rtf[@]}"} "$fwd" -l 0 --in-memory --no-pci --file-prefix "nta-bench-$$" --log-level=lib.eal:error \
 		--vdev "net_null0,size=64,copy=1" --vdev "net_null1,size=64,copy=1" -- \
 		--socket "$w/s" --stats-ms 500 --consumers "$1" --nb-mbufs "$nb" --when-full wait \
 		>"$2" 2>&1 &
@@ -53,7 +60,7 @@ start_fwd() {
 start_cons() {
 	local cpu=1
 	[ "$spread" = 0 ] || cpu=$((1 + $1))
-	"$cons" --socket "$w/s" --queue "$1" --cpu "$cpu" --busy --no-echo --quiet \
+	${rtr[@]+"${rtr[@]}"} "$cons" --socket "$w/s" --queue "$1" --cpu "$cpu" --busy --no-echo --quiet \
 		>"$w/cons-$1.log" 2>&1 &
 	cp=$!
 	pids+=("$cp")
@@ -77,12 +84,10 @@ rates() {
 [ -z "${NTA_BENCH_KEEP:-}" ] || echo "bench-consumers: logs in $w"
 echo "bench-consumers: forwarder core 0, consumers on core $([ "$spread" = 1 ] && echo '1+k' || echo 1)" \
 	"(busy), $nb mbufs per slot, $secs s per point; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-10s %-28s %s\n' consumers 'total Mpps best/med' 'per consumer Mpps (median)'
-base=
-for n in 1 2 4; do
-	log=$w/fwd-$n.log
+# point N RUN: one run of N consumers; appends "N total_median per..." to $w/points
+point() {
+	local n=$1 log=$w/fwd-$1-$2.log cps=() k tm km per=''
 	start_fwd "$n" "$log"
-	cps=()
 	for k in $(seq 0 $((n - 1))); do
 		start_cons "$k"
 		cps+=("$cp")
@@ -90,20 +95,49 @@ for n in 1 2 4; do
 	sleep "$secs"
 	for p in "${cps[@]}"; do kill -INT "$p"; wait "$p" 2>/dev/null || true; done
 	kill -INT "$fp"; wait "$fp" 2>/dev/null || true
-	read -r tb tm < <(rates "$log" "^nta-fwd: stats:.* attached=$n ")
-	per=''
+	read -r _ tm < <(rates "$log" "^nta-fwd: stats:.* attached=$n ")
 	for k in $(seq 0 $((n - 1))); do
 		if [ "$n" = 1 ]; then
-			read -r _ km < <(rates "$log" "^nta-fwd: stats:.* attached=1 ")
+			km=$tm
 		else
 			read -r _ km < <(rates "$log" "^nta-fwd: slot $k: .* attached=1 ")
 		fi
 		per+=" $km"
 	done
-	[ -n "$base" ] || base=$tm
-	awk -v n="$n" -v tb="$tb" -v tm="$tm" -v b="$base" -v per="$per" 'BEGIN {
-		printf "%-10s %8.3f / %8.3f (%4.2fx)   %s\n", n, tb, tm, (b > 0 ? tm / b : 0), per }'
+	echo "$n $tm$per" >>"$w/points"
+}
+
+: >"$w/points"
+for r in $(seq 1 "$runs"); do
+	for n in 1 2 4; do
+		point "$n" "$r"
+	done
 done
+printf '%-10s %-30s %s\n' consumers 'total Mpps median (range)' 'per consumer Mpps (median over runs)'
+awk '
+	{ n = $1; c[n]++; t[n, c[n]] = $2; for (i = 3; i <= NF; i++) p[n, i - 3, c[n]] = $i
+	  w[n] = NF - 2 }
+	function med(a, key, k,   i, j, x, v) {
+		for (i = 1; i <= k; i++) v[i] = a[key, i]
+		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] < v[i]) { x = v[i]; v[i] = v[j]; v[j] = x }
+		lo = v[1]; hi = v[k]
+		return v[int((k + 1) / 2)]
+	}
+	END {
+		for (n = 1; n <= 4; n *= 2) {
+			if (!(n in c)) continue
+			k = c[n]
+			for (i = 1; i <= k; i++) tt[n, i] = t[n, i]
+			m = med(tt, n, k); l = lo; h = hi
+			if (n == 1) base = m
+			s = ""
+			for (q = 0; q < w[n]; q++) {
+				for (i = 1; i <= k; i++) pp[q, i] = p[n, q, i]
+				s = s sprintf(" %.3f", med(pp, q, k))
+			}
+			printf "%-10d %7.3f (%.3f-%.3f) %5.2fx  %s\n", n, m, l, h, (base > 0 ? m / base : 0), s
+		}
+	}' "$w/points"
 
 # Rotation cost: slot 0 of 4 detaches and attaches again.
 log=$w/fwd-rot.log

@@ -313,7 +313,10 @@ void fwd_retired_poll(struct fwd *f);
  * what is retired now plus their generations.
  */
 uint64_t fwd_retired_committed(const struct fwd *f, const struct fwd_sess *s);
-/* 1 when the slot's next retirement fits --max-retired-mb. */
+/*
+ * 1 when the slot's next retirement fits --max-retired-mb (and the table of
+ * retired generations: FWD_MAX_RETIRED followed at once).
+ */
 int fwd_retired_room(const struct fwd *f, const struct fwd_sess *s);
 /* Destroy generation g (ours only). */
 void fwd_gen_destroy(struct fwd_gen *g);
