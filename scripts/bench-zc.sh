@@ -41,22 +41,9 @@ done
 case $secs in
 ''|*[!0-9]*) echo "bench-zc: SECONDS must be a whole number, got '$secs'" >&2; exit 2 ;;
 esac
-fwd=$bdir/app/nta-fwd/dpdk-nta-fwd
-cons=$bdir/app/nta-consumer/nta-consumer
-if [ ! -x "$fwd" ] || [ ! -x "$cons" ]; then
-	echo "bench-zc: build first (ninja -C $bdir)" >&2
-	exit 1
-fi
-w=$(mktemp -d /tmp/nta-bench.XXXXXX)
-pids=()
-cleanup() {
-	local p
-	for p in ${pids[@]+"${pids[@]}"}; do
-		kill -9 "$p" 2>/dev/null || true
-	done
-	[ -n "${NTA_BENCH_KEEP:-}" ] || rm -rf "$w"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/bench-common.sh
+source "$top/scripts/bench-common.sh"
+bench_setup bench-zc "$bdir"
 
 field() { # FILE FIELD: value in the last stats line
 	grep -E '^nta-fwd: stats:' "$1" | tail -n 1 | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'

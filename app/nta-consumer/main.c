@@ -97,7 +97,8 @@ usage(const char *prog)
 		"      --consumer-id K   the same as --queue K\n"
 		"  -L, --linger          on SIGINT/SIGTERM end the session but keep the mappings\n"
 		"                        and stay until a second signal: what a consumer that\n"
-		"                        left can still read (isolation tests scan it)\n"
+		"                        left can still read (isolation tests scan it); then\n"
+		"                        unmap everything and stay until a third\n"
 		"  -p, --drop-proto P    drop protocol P: tcp, udp, icmp, icmp6 or a number\n"
 		"                        (repeatable)\n"
 		"  -P, --drop-port N     drop TCP/UDP packets with source or destination port N\n"
@@ -835,5 +836,12 @@ main(int argc, char **argv)
 	if (o.linger && quit > 0)
 		linger(l.c);
 	nta_consumer_detach(l.c);
+	if (o.linger && quit > 1) {
+		/* A consumer that unmapped everything and runs on. */
+		printf("nta-consumer: everything unmapped, running on until a third signal\n");
+		fflush(stdout);
+		while (quit < 3)
+			usleep(20000);
+	}
 	return 0;
 }

@@ -53,6 +53,7 @@
 #define FWD_MAX_CONSUMERS NTA_SHARE_MAX_CONSUMERS
 #define FWD_MAX_RETIRED 64       /* retired generations tracked at once */
 #define FWD_ROTATE_WARN_MS 5000  /* a queue stopped this long is logged */
+#define FWD_ROTATE_RETRY_MS 100  /* a fresh generation that failed is retried after */
 
 /* One region lent to consumers. */
 struct fwd_region {
@@ -169,6 +170,8 @@ struct fwd_sess {
 	int retiring;
 	uint64_t retire_since;   /* TSC */
 	int retire_warned;
+	int retire_failed;       /* a fresh generation failed (logged once) */
+	uint64_t retire_next;    /* TSC of the next try after a failure */
 	int dirty;               /* the generation was lent to a consumer */
 	int old_pid;             /* the consumer that mapped it */
 	uint8_t rxq_stopped[2];  /* rte_eth_dev_rx_queue_stop() done on port 0, 1 */
@@ -335,7 +338,15 @@ void fwd_retire_begin(struct fwd_sess *s);
 int fwd_retire_poll(struct fwd_sess *s);
 /* Forget retired generations whose old consumer has exited. */
 void fwd_retired_poll(struct fwd *f);
-/* 1 when the slot's next retirement fits --max-retired-mb. */
+/*
+ * Retired memory once slot s and every attached slot have retired theirs:
+ * what is retired now plus their generations.
+ */
+uint64_t fwd_retired_committed(const struct fwd *f, const struct fwd_sess *s);
+/*
+ * 1 when the slot's next retirement fits --max-retired-mb (and the table of
+ * retired generations: FWD_MAX_RETIRED followed at once).
+ */
 int fwd_retired_room(const struct fwd *f, const struct fwd_sess *s);
 /* Destroy generation g (ours only). */
 void fwd_gen_destroy(struct fwd_gen *g);

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 
 #include <rte_cycles.h>
@@ -39,9 +40,30 @@
 #include "rte_mempool_nta.h"
 #include "fwd.h"
 
-/* Inodes of a retired generation's files, to find them in the old consumer's maps. */
-static ino_t retired_ino[FWD_MAX_RETIRED][FWD_MAX_REGIONS];
-static uint32_t retired_n_ino[FWD_MAX_RETIRED];
+/* A file as /proc/PID/maps names it. */
+struct file_id {
+	unsigned int major, minor;
+	unsigned long long ino;
+};
+
+/* Files of a retired generation, to find them in the old consumer's maps. */
+static struct file_id retired_file[FWD_MAX_RETIRED][FWD_MAX_REGIONS + 2];
+static uint32_t retired_n_file[FWD_MAX_RETIRED];
+
+/* Add the file of fd to retired entry i. */
+static void
+retired_file_add(unsigned int i, int fd)
+{
+	struct file_id *id = &retired_file[i][retired_n_file[i]];
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) != 0)
+		return;
+	id->major = major(st.st_dev);
+	id->minor = minor(st.st_dev);
+	id->ino = (unsigned long long)st.st_ino;
+	retired_n_file[i]++;
+}
 
 void
 fwd_gen_destroy(struct fwd_gen *g)
@@ -108,9 +130,11 @@ gen_create(struct fwd_sess *s, struct fwd_gen *g, void **rooms)
 	cfg.flags = NTA_ARENA_F_NO_CACHE;
 	g->arena = nta_arena_create(&cfg);
 	if (g->arena == NULL) {
-		printf("nta-fwd: slot %u: no fresh generation (%u regions of 2 MB): %s;"
-				" its queues stay stopped, retried\n", s->id, cfg.initial_regions,
-				nta_strerror(nta_errno));
+		if (!s->retire_failed)
+			printf("nta-fwd: slot %u: no fresh generation (%u regions of 2 MB): %s;"
+					" its queues stay stopped, retried every %d ms\n", s->id,
+					cfg.initial_regions, nta_strerror(nta_errno),
+					FWD_ROTATE_RETRY_MS);
 		return -1;
 	}
 	g->owned = 1;
@@ -135,10 +159,24 @@ gen_create(struct fwd_sess *s, struct fwd_gen *g, void **rooms)
 	}
 	return 0;
 fail:
-	printf("nta-fwd: slot %u: fresh generation failed: %s; its queues stay stopped,"
-			" retried\n", s->id, nta_strerror(nta_errno));
+	if (!s->retire_failed)
+		printf("nta-fwd: slot %u: fresh generation failed: %s; its queues stay stopped,"
+				" retried every %d ms\n", s->id, nta_strerror(nta_errno),
+				FWD_ROTATE_RETRY_MS);
 	fwd_gen_destroy(g);
 	return -1;
+}
+
+/*
+ * Bytes a consumer of slot s is lent and keeps when it leaves: the receive
+ * regions of generation g, its transmit region and its copy region (the
+ * last two are replaced at the next session).
+ */
+static uint64_t
+lent_bytes(const struct fwd_sess *s, const struct fwd_gen *g)
+{
+	return g->bytes + (s->tx_region.base != NULL ? s->tx_region.size : 0) +
+		(s->copy_region.base != NULL ? s->copy_region.size : 0);
 }
 
 /* Track generation g that pid may still map; charged to --max-retired-mb. */
@@ -146,7 +184,6 @@ static void
 retired_add(struct fwd *f, const struct fwd_sess *s, const struct fwd_gen *g, int pid)
 {
 	unsigned int i, k;
-	struct stat st;
 	int fd;
 
 	if (pid <= 0)
@@ -163,7 +200,7 @@ retired_add(struct fwd *f, const struct fwd_sess *s, const struct fwd_gen *g, in
 		if (f->retired[i].pidfd < 0)
 			break;
 	if (i == FWD_MAX_RETIRED) {
-		/* Cannot happen within the limit checked at attach; never lose count. */
+		/* Cannot happen: fwd_retired_room() keeps an entry for every session. */
 		printf("nta-fwd: slot %u: more than %u retired generations followed\n", s->id,
 				FWD_MAX_RETIRED);
 		close(fd);
@@ -173,12 +210,15 @@ retired_add(struct fwd *f, const struct fwd_sess *s, const struct fwd_gen *g, in
 	f->retired[i].pid = pid;
 	f->retired[i].slot = s->id;
 	f->retired[i].gen = g->number;
-	f->retired[i].bytes = g->bytes;
-	retired_n_ino[i] = 0;
+	f->retired[i].bytes = lent_bytes(s, g);
+	retired_n_file[i] = 0;
 	for (k = 0; k < g->n_regions; k++)
-		if (fstat(g->region[k].ro_fd, &st) == 0)
-			retired_ino[i][retired_n_ino[i]++] = st.st_ino;
-	f->retired_bytes += g->bytes;
+		retired_file_add(i, g->region[k].ro_fd);
+	if (s->tx_region.base != NULL)
+		retired_file_add(i, s->tx_region.rw_fd);
+	if (s->copy_region.base != NULL)
+		retired_file_add(i, s->copy_region.rw_fd);
+	f->retired_bytes += f->retired[i].bytes;
 }
 
 /* 1 when pid still maps one of the files of retired entry i (or cannot tell). */
@@ -194,14 +234,17 @@ still_mapped(const struct fwd *f, unsigned int i)
 	if (fp == NULL)
 		return errno != ENOENT && errno != ESRCH;
 	while (!found && fgets(line, sizeof(line), fp) != NULL) {
-		unsigned long long ino;
+		struct file_id id;
 		uint32_t k;
 
-		/* address perms offset dev inode path */
-		if (sscanf(line, "%*s %*s %*s %*s %llu", &ino) != 1 || ino == 0)
+		/* address perms offset major:minor inode path */
+		if (sscanf(line, "%*s %*s %*s %x:%x %llu", &id.major, &id.minor, &id.ino) != 3 ||
+				id.ino == 0)
 			continue;
-		for (k = 0; k < retired_n_ino[i]; k++)
-			if ((ino_t)ino == retired_ino[i][k])
+		for (k = 0; k < retired_n_file[i]; k++)
+			if (id.ino == retired_file[i][k].ino &&
+					id.major == retired_file[i][k].major &&
+					id.minor == retired_file[i][k].minor)
 				found = 1;
 	}
 	fclose(fp);
@@ -231,19 +274,32 @@ fwd_retired_poll(struct fwd *f)
 	}
 }
 
-int
-fwd_retired_room(const struct fwd *f, const struct fwd_sess *s)
+uint64_t
+fwd_retired_committed(const struct fwd *f, const struct fwd_sess *s)
 {
-	uint64_t committed = f->retired_bytes + s->gen.bytes;
+	uint64_t committed = f->retired_bytes + lent_bytes(s, &s->gen);
 	uint32_t k;
 
-	if (!f->retire)
-		return 1;
 	/* Every attached session will retire its generation too. */
 	for (k = 0; k < f->n_consumers; k++)
 		if (f->sess[k] != s && f->sess[k]->attached)
-			committed += f->sess[k]->gen.bytes;
-	return committed <= f->max_retired;
+			committed += lent_bytes(f->sess[k], &f->sess[k]->gen);
+	return committed;
+}
+
+int
+fwd_retired_room(const struct fwd *f, const struct fwd_sess *s)
+{
+	uint32_t k, entries = 1;  /* the new session's */
+
+	if (!f->retire)
+		return 1;
+	/* Each retirement needs an entry to be followed: never one untracked. */
+	for (k = 0; k < FWD_MAX_RETIRED; k++)
+		entries += f->retired[k].pidfd >= 0;
+	for (k = 0; k < f->n_consumers; k++)
+		entries += f->sess[k] != s && f->sess[k]->attached;
+	return entries <= FWD_MAX_RETIRED && fwd_retired_committed(f, s) <= f->max_retired;
 }
 
 /* Push back mbufs the devices hold: transmit completions of the slot's queues. */
@@ -264,6 +320,7 @@ fwd_retire_begin(struct fwd_sess *s)
 
 	s->retiring = 1;
 	s->retire_warned = 0;
+	s->retire_failed = 0;
 	s->retire_since = rte_rdtsc();
 	/* A NIC's pre-posted receive buffers come back when its queue stops. */
 	for (p = 0; p < 2; p++)
@@ -298,11 +355,16 @@ fwd_retire_poll(struct fwd_sess *s)
 		return 0;
 	}
 	t0 = rte_rdtsc();
+	if (s->retire_failed && t0 < s->retire_next)
+		return -1;
 	rooms = malloc((size_t)n * sizeof(*rooms));
 	if (rooms == NULL || gen_create(s, &fresh, rooms) != 0) {
 		free(rooms);
+		s->retire_failed = 1;
+		s->retire_next = t0 + hz / 1000 * FWD_ROTATE_RETRY_MS;
 		return -1;
 	}
+	s->retire_failed = 0;
 	/* Every mbuf is in the pool (ring or cache): none is in use. */
 	ctx.arena = fresh.arena;
 	ctx.rooms = rooms;

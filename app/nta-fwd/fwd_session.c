@@ -12,6 +12,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -439,6 +440,11 @@ ctl_answer(struct fwd *f, struct fwd_pending *p, uint64_t now)
 		snprintf(want, sizeof(want), "%u", p->want);
 		printf("nta-fwd: refused a consumer (pid %d) asking for slot %s: %s\n", p->pid,
 				p->want == NTA_SHARE_CONSUMER_ANY ? "any" : want, refusal_why(st));
+		if (st == EDQUOT && s != NULL)
+			printf("nta-fwd: retired memory %" PRIu64 " KB now, %" PRIu64 " KB with"
+					" slot %u's, limit %" PRIu64 " KB\n", f->retired_bytes >> 10,
+					fwd_retired_committed(f, s) >> 10, s->id,
+					f->max_retired >> 10);
 		nta_share_refuse(p->fd, st);
 		close(p->fd);
 		f->st.consumers_refused++;

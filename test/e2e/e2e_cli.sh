@@ -34,6 +34,12 @@ for u in $(seq 1 17); do
 	many+=(--allow-uid "$u")
 done
 expect 2 "--allow-uid: at most 16" "$NTA_FWD" "${eal[@]}" -- "${many[@]}"
+expect 0 '--consumers N' "$NTA_FWD" --help
+expect 2 "--consumers: '0' is not a number in \[1, 16\]" "$NTA_FWD" "${eal[@]}" -- --consumers 0
+expect 2 "--consumers: '17' is not a number in \[1, 16\]" "$NTA_FWD" "${eal[@]}" -- --consumers 17
+expect 2 "--consumers 2 needs --pool pinned" "$NTA_FWD" "${eal[@]}" -- --consumers 2 --pool ring
+expect 2 "--retire: 'maybe' is neither on nor off" "$NTA_FWD" "${eal[@]}" -- --retire maybe
+expect 2 "--max-retired-mb: 'lots' is not a number" "$NTA_FWD" "${eal[@]}" -- --max-retired-mb lots
 expect 2 "--nb-mbufs 2048 is too small" "$NTA_FWD" "${eal[@]}" -- --nb-mbufs 2048
 expect 2 "unexpected argument 'extra'" "$NTA_FWD" "${eal[@]}" -- extra
 expect 2 'unknown option' "$NTA_FWD" "${eal[@]}" -- --bogus
@@ -45,6 +51,9 @@ expect 2 "--drop-port: '70000' is not a number in \[0, 65535\]" "$NTA_CONSUMER" 
 expect 2 "--drop-rule: 'tcp' is not PROTO:PORT" "$NTA_CONSUMER" --drop-rule tcp
 expect 2 "--cpu: '-1' is not a number" "$NTA_CONSUMER" --cpu -1
 expect 2 "unexpected argument 'extra'" "$NTA_CONSUMER" extra
+expect 0 '--queue K' "$NTA_CONSUMER" --help
+expect 2 "--queue: '16' is not a number in \[0, 15\]" "$NTA_CONSUMER" --queue 16
+expect 2 "--queue: 'x' is not a number" "$NTA_CONSUMER" --consumer-id x
 expect 1 'cannot attach to /nonexistent/s: No such file' "$NTA_CONSUMER" -s /nonexistent/s
 echo "cli: $fails failures"
 [ "$fails" = 0 ]

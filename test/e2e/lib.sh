@@ -187,3 +187,34 @@ run_pcap() {
 	[ "$(fwd_final dropped)" = 0 ] || fail "forwarder dropped $(fwd_final dropped)"
 	[ "$(fwd_final pool_in_use)" = 0 ] || fail "pool in use $(fwd_final pool_in_use) at exit"
 }
+
+# slot_stat K FIELD: the field's value in the forwarder's last line of slot K
+# (printed with --consumers > 1).
+slot_stat() {
+	grep -E "^nta-fwd: slot $1: " "$FWD_LOG" | tail -n 1 |
+		tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'
+}
+
+# slot_is K FIELD VALUE
+slot_is() {
+	[ "$(slot_stat "$1" "$2")" = "$3" ]
+}
+
+# veth_ns NS HOST...: a network namespace NS (removed at exit) holding the
+# peer (HOST with "p" appended) of a veth pair for each HOST end, which stays
+# here. No address and no IPv6 on either end: the kernel sends nothing on
+# them, every frame is the test's.
+veth_ns() {
+	local ns=$1 h
+	shift
+	ip netns add "$ns" || skip "cannot create a network namespace"
+	NETNS+=("$ns")
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 || skip "cannot turn IPv6 off in $ns"
+	for h in "$@"; do
+		ip link add "$h" type veth peer name "${h}p" netns "$ns" || skip "cannot create a veth pair"
+		sysctl -qw net.ipv6.conf."$h".disable_ipv6=1 2>/dev/null || true
+		ip link set "$h" promisc on up
+		ip -n "$ns" link set "${h}p" up
+	done
+}
