@@ -15,6 +15,8 @@
  *                  transmit region once the consumer has mapped it
  *   fwd_lend.c     data path: lending received packets, taking verdicts
  *   fwd_tx.c       data path: the consumer's transmit buffers, completions
+ *   fwd_chain.c    data path: chained (multi-segment) frames, lent and
+ *                  returned as one chain of descriptors
  *   fwd_stats.c    stats lines
  *   fwd_telemetry.c  telemetry /nta_fwd/consumers (nta-top)
  */
@@ -41,6 +43,9 @@
 #define FWD_TX_MAX_LEN 9216u
 #define FWD_PENDING 4
 #define FWD_MAX_ALLOW 16         /* --allow-uid, --allow-gid: most of each */
+/* --mbuf-size: a largest frame (FWD_TX_MAX_LEN) in at most 64 segments, up to one mbuf. */
+#define FWD_MBUF_SIZE_MIN 256u
+#define FWD_MBUF_SIZE_MAX 16384u
 
 /* One region lent to consumers. */
 struct fwd_region {
@@ -54,13 +59,26 @@ struct fwd_region {
 	int registered;          /* TX, copy: rte_nta_extmem_register() done */
 };
 
-/* A packet lent to the consumer. */
+/* fwd_slot.seg: what a slot lends. */
+#define FWD_SEG_NONE 0           /* a frame in one buffer */
+#define FWD_SEG_HEAD 1           /* the first segment of a chained frame */
+#define FWD_SEG_BODY 2           /* a later segment of a chained frame */
+#define FWD_SLOT_END UINT32_MAX  /* fwd_slot.next of a chain's last segment */
+
+/*
+ * A packet lent to the consumer, or one segment of a chained frame: one
+ * slot per descriptor. A chain's head slot holds the mbuf chain (m), its
+ * other slots none (m NULL); next links the chain's slots in order. seg and
+ * next are FWD_SEG_NONE and unused on any slot not lending a chain.
+ */
 struct fwd_slot {
 	struct rte_mbuf *m;
 	uint32_t gen;            /* bumped each time the slot is lent */
 	struct nta_desc desc;    /* what was lent: a verdict must name exactly this */
 	uint16_t port;
 	uint8_t in_use;
+	uint8_t seg;             /* FWD_SEG_* */
+	uint32_t next;           /* chains: slot of the next segment, or FWD_SLOT_END */
 };
 
 /* A consumer buffer being transmitted. */
@@ -92,6 +110,9 @@ struct fwd_stats {
 	uint64_t refused_unsealed;       /* TX descriptors before the TX region's seal */
 	uint64_t tx_sealed;              /* sessions whose TX region was sealed */
 	uint64_t tx_expelled;            /* consumers expelled: TX region not sealable */
+	uint64_t chains;                 /* chained frames lent */
+	uint64_t refused_chain;          /* chains returned malformed (or one segment alone) */
+	uint64_t dropped_chain;          /* chains too long to lend, or to copy (--copy) */
 };
 
 struct fwd {
@@ -103,6 +124,8 @@ struct fwd {
 	uint32_t allow_gid[FWD_MAX_ALLOW];
 	uint32_t max_inflight;
 	uint32_t nb_mbufs;
+	uint32_t mbuf_size;      /* packet bytes per mbuf (data room less headroom) */
+	int jumbo;               /* --mbuf-size given: scatter and jumbo MTU on the ports */
 	int copy_mode;
 	int ring_pool;           /* --pool ring: ring_mp_mc on the arena, not the driver */
 	int whole_pool;          /* --pool whole: whole mbufs (headers too) in the arena */
@@ -142,6 +165,9 @@ struct fwd {
 	 * more. Transmit descriptors are taken only while it is 1.
 	 */
 	int tx_sealed;
+	/* A chain being returned: its verdicts so far (fwd_chain.c). */
+	struct nta_share_desc vchain[NTA_SHARE_MAX_SEGS];
+	uint32_t vchain_n;
 
 	/* lent packets */
 	struct fwd_slot *slot;
@@ -168,6 +194,29 @@ fwd_region_by_id(const struct fwd *f, uint32_t id)
 	if (id == FWD_COPY_REGION_ID && f->copy_region.base != NULL)
 		return &f->copy_region;
 	return NULL;
+}
+
+/* Data room of the pool's mbufs: --mbuf-size and the headroom. */
+static inline uint16_t
+fwd_data_room(const struct fwd *f)
+{
+	return (uint16_t)(f->mbuf_size + RTE_PKTMBUF_HEADROOM);
+}
+
+/*
+ * --when-full wait: how many frames to receive now, so that each can be lent
+ * even as a chain of the most segments a frame can take (0: none). Jumbo
+ * frames come only with --mbuf-size (the ports' MTU): otherwise a frame
+ * fits one mbuf.
+ */
+static inline uint16_t
+fwd_lend_room(const struct fwd *f)
+{
+	uint32_t segs = 1;
+
+	if (f->jumbo)
+		segs = (FWD_TX_MAX_LEN + f->mbuf_size - 1) / f->mbuf_size;
+	return (uint16_t)RTE_MIN((uint32_t)FWD_BURST, f->n_free_slot / segs);
 }
 
 /* Packets lent to the consumer now. */
@@ -230,6 +279,26 @@ void fwd_ctl_message(struct fwd *f, const void *buf, size_t len);
 /* fwd_lend.c */
 void fwd_lend_burst(struct fwd *f, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 void fwd_verdicts_poll(struct fwd *f);
+
+/* The verdict v checked against what was lent (fwd_lend.c): its slot, or NULL (counted). */
+struct fwd_slot *fwd_verdict_check(struct fwd *f, const struct nta_share_desc *v);
+
+/* fwd_chain.c */
+/*
+ * pkts[0] is a chained frame: lend it as a chain, then the rest of the burst
+ * (fwd_lend_burst() stops at a chain and hands the rest over here).
+ */
+void fwd_chain_lend(struct fwd *f, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+/*
+ * Take the verdict v that belongs to a chain (NTA_SHARE_F_MORE, or a chain
+ * is being returned). When it completes a well-formed chain: the chain's
+ * head slot (seg FWD_SEG_NONE now; its other slots are free), to be acted
+ * on like a single packet's. NULL otherwise (a malformed chain is counted).
+ */
+struct fwd_slot *fwd_chain_verdict(struct fwd *f, const struct nta_share_desc *v);
+/* Ask a port for scatter and a jumbo MTU when mbufs are smaller than a frame. */
+void fwd_chain_port_conf(const struct fwd *f, const struct rte_eth_dev_info *info,
+		struct rte_eth_conf *conf);
 
 /* fwd_tx.c */
 void fwd_tx_slots_init(struct fwd *f);

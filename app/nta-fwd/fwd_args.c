@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include <rte_mbuf.h>
+
 #include "fwd.h"
 
 /* Bytes of a unix socket path, its NUL included. */
@@ -48,6 +50,11 @@ fwd_usage(const char *prog)
 		"  --copy               copy each packet into a separate shared region instead\n"
 		"                       of lending the mbuf (the benchmark's copy path)\n"
 		"  --nb-mbufs N         mbufs in the arena pool (default 8192)\n"
+		"  --mbuf-size N        packet bytes per mbuf, headroom not counted (default\n"
+		"                       %u, range %u-%u); given, the ports also get scatter\n"
+		"                       (when they offer it) and an MTU for frames of %u\n"
+		"                       bytes: a frame larger than N arrives as a chain of\n"
+		"                       mbufs, lent as one chain of descriptors\n"
 		"  --pool KIND          pinned (or nta): the nta mempool driver's pool of pinned\n"
 		"                       external buffers, rte_nta_pktmbuf_pool_create_pinned():\n"
 		"                       mbuf headers in private DPDK memory, only packet data\n"
@@ -63,7 +70,8 @@ fwd_usage(const char *prog)
 		"\n"
 		"Stats line fields: rx tx to_consumer verdict_fwd verdict_drop consumer_tx\n"
 		"completions dropped inflight tx_inflight refused copied_bytes pool_in_use attached\n",
-		prog, FWD_MAX_ALLOW, FWD_MAX_ALLOW);
+		prog, FWD_MAX_ALLOW, FWD_MAX_ALLOW, RTE_MBUF_DEFAULT_DATAROOM, FWD_MBUF_SIZE_MIN,
+		FWD_MBUF_SIZE_MAX, FWD_TX_MAX_LEN);
 }
 
 /*
@@ -184,6 +192,7 @@ fwd_parse_args(struct fwd *f, int argc, char **argv)
 		{ "wait-consumer", no_argument, NULL, 'W' },
 		{ "copy", no_argument, NULL, 'c' },
 		{ "nb-mbufs", required_argument, NULL, 'n' },
+		{ "mbuf-size", required_argument, NULL, 'B' },
 		{ "stats-ms", required_argument, NULL, 'S' },
 		{ "trace", required_argument, NULL, 't' },
 		{ "pool", required_argument, NULL, 'p' },
@@ -233,6 +242,12 @@ fwd_parse_args(struct fwd *f, int argc, char **argv)
 		case 'n':
 			if (parse_uint("--nb-mbufs", optarg, 1024, 1u << 20, &f->nb_mbufs) < 0)
 				return -1;
+			break;
+		case 'B':
+			if (parse_uint("--mbuf-size", optarg, FWD_MBUF_SIZE_MIN, FWD_MBUF_SIZE_MAX,
+					&f->mbuf_size) < 0)
+				return -1;
+			f->jumbo = 1;
 			break;
 		case 'S':
 			if (parse_uint("--stats-ms", optarg, 0, 3600000, &v) < 0)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_mbuf.h>
 
 #include "nta.h"
@@ -97,6 +98,8 @@ fwd_lend_burst(struct fwd *f, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 		}
 		si = f->free_slot[f->n_free_slot - 1];
 		if (lend_desc(f, m, si, &d[k].desc) < 0) {
+			if (unlikely(m->nb_segs != 1))
+				break; /* a chained frame: lent after those before it */
 			f->st.dropped_other++;
 			rte_pktmbuf_free(m);
 			continue;
@@ -125,6 +128,8 @@ fwd_lend_burst(struct fwd *f, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 	lend_undo(f, &idx[q], k - (unsigned int)q);
 	if (q > 0)
 		nta_share_wake(f->ring_base);
+	if (unlikely(i < n))
+		fwd_chain_lend(f, port, &pkts[i], n - i);
 }
 
 /*
@@ -175,6 +180,12 @@ verdict_check(struct fwd *f, const struct nta_share_desc *v)
 	return s;
 }
 
+struct fwd_slot *
+fwd_verdict_check(struct fwd *f, const struct nta_share_desc *v)
+{
+	return verdict_check(f, v);
+}
+
 void
 fwd_verdicts_poll(struct fwd *f)
 {
@@ -189,10 +200,15 @@ fwd_verdicts_poll(struct fwd *f)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		struct fwd_slot *s = verdict_check(f, &d[i]);
+		struct fwd_slot *s = unlikely((d[i].flags & NTA_SHARE_F_MORE) | f->vchain_n) ?
+			fwd_chain_verdict(f, &d[i]) : verdict_check(f, &d[i]);
 
 		if (s == NULL)
 			continue;
+		if (unlikely(s->seg != FWD_SEG_NONE)) {
+			f->st.refused_chain++; /* one segment of a chain, alone */
+			continue;
+		}
 		s->in_use = 0;
 		f->free_slot[f->n_free_slot++] = (uint32_t)(s - f->slot);
 		if (d[i].flags & NTA_SHARE_F_DROP) {

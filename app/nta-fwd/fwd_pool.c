@@ -87,7 +87,7 @@ pool_create_driver(struct fwd *f)
 	 * Pinned (default): only the data rooms are in the arena. Whole: each
 	 * mbuf, header included.
 	 */
-	stride = rte_nta_pktmbuf_stride(0, RTE_MBUF_DEFAULT_BUF_SIZE, !f->whole_pool);
+	stride = rte_nta_pktmbuf_stride(0, fwd_data_room(f), !f->whole_pool);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.name = "fwd";        /* unnamed files, shown as nta-fwd-<pid>-<region> in maps */
 	cfg.region_size = FWD_HUGEPAGE_SIZE;
@@ -96,11 +96,11 @@ pool_create_driver(struct fwd *f)
 	cfg.max_regions = cfg.initial_regions;
 	if (f->whole_pool)
 		f->pool = rte_nta_pktmbuf_pool_create("nta_fwd_pool", f->nb_mbufs,
-				FWD_POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id(),
+				FWD_POOL_CACHE, 0, fwd_data_room(f), (int)rte_socket_id(),
 				&cfg);
 	else
 		f->pool = rte_nta_pktmbuf_pool_create_pinned("nta_fwd_pool", f->nb_mbufs,
-				FWD_POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id(),
+				FWD_POOL_CACHE, 0, fwd_data_room(f), (int)rte_socket_id(),
 				&cfg);
 	if (f->pool == NULL) {
 		fprintf(stderr, "nta-fwd: rte_nta_pktmbuf_pool_create%s: %s (reserve hugepages:"
@@ -183,7 +183,7 @@ ring_mempool_create(struct fwd *f, uint32_t elt)
 		return -ENOENT;
 	}
 	memset(&priv, 0, sizeof(priv));
-	priv.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE;
+	priv.mbuf_data_room_size = fwd_data_room(f);
 	priv.mbuf_priv_size = 0;
 	rte_pktmbuf_pool_init(f->pool, &priv);
 	return 0;
@@ -225,7 +225,7 @@ ring_region_populate(struct fwd *f, uint32_t i)
 static int
 pool_create_ring(struct fwd *f)
 {
-	uint32_t elt = sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE;
+	uint32_t elt = sizeof(struct rte_mbuf) + fwd_data_room(f);
 	uint32_t i;
 	int ret;
 

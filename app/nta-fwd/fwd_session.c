@@ -109,8 +109,11 @@ fwd_slots_reset(struct fwd *f)
 	uint32_t i;
 
 	f->n_free_slot = 0;
-	for (i = f->max_inflight; i > 0; i--)
+	for (i = f->max_inflight; i > 0; i--) {
 		f->free_slot[f->n_free_slot++] = i - 1;
+		f->slot[i - 1].seg = FWD_SEG_NONE;
+	}
+	f->vchain_n = 0;
 }
 
 /* >8 Start of reclaiming a consumer's packets. */

@@ -60,7 +60,7 @@ static uint64_t
 refused(const struct fwd_stats *s)
 {
 	return s->refused_region + s->refused_range + s->refused_not_held + s->refused_dup +
-		s->refused_stale + s->refused_verdict + s->refused_unsealed;
+		s->refused_stale + s->refused_verdict + s->refused_unsealed + s->refused_chain;
 }
 
 void
@@ -74,7 +74,8 @@ fwd_print_stats(struct fwd *f, const char *tag)
 		" refused=%" PRIu64 " copied_bytes=%" PRIu64 " pool_in_use=%u attached=%d\n",
 		tag, s->rx, s->tx, s->to_consumer, s->verdict_fwd, s->verdict_drop,
 		s->consumer_tx, s->completions,
-		s->dropped_full + s->dropped_ring + s->dropped_tx + s->dropped_other,
+		s->dropped_full + s->dropped_ring + s->dropped_tx + s->dropped_other +
+		s->dropped_chain,
 		fwd_inflight(f), fwd_tx_inflight(f), refused(s), s->copied_bytes,
 		rte_mempool_in_use_count(f->pool), f->attached);
 	fflush(stdout);
@@ -102,5 +103,7 @@ fwd_print_final(struct fwd *f)
 	printf("nta-fwd: final: tx_sealed=%" PRIu64 " tx_expelled=%" PRIu64
 		" refused_unsealed=%" PRIu64 "\n", s->tx_sealed, s->tx_expelled,
 		s->refused_unsealed);
+	printf("nta-fwd: final: chains=%" PRIu64 " refused_chain=%" PRIu64
+		" dropped_chain=%" PRIu64 "\n", s->chains, s->refused_chain, s->dropped_chain);
 	fflush(stdout);
 }

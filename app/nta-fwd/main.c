@@ -57,6 +57,7 @@ port_init(struct fwd *f, uint16_t port)
 	ret = rte_eth_dev_info_get(port, &info);
 	if (ret != 0)
 		return ret;
+	fwd_chain_port_conf(f, &info, &conf);
 	ret = rte_eth_dev_configure(port, 1, 1, &conf);
 	if (ret != 0)
 		return ret;
@@ -114,13 +115,14 @@ fwd_loop(struct fwd *f)
 			}
 		}
 		for (p = 0; p < 2; p++) {
-			uint16_t n, i;
+			uint16_t n, i, want;
 
 			if (!f->attached && f->wait_consumer)
 				continue;
-			if (f->attached && f->wait_when_full && f->n_free_slot < FWD_BURST)
+			want = f->attached && f->wait_when_full ? fwd_lend_room(f) : FWD_BURST;
+			if (want == 0)
 				continue;
-			n = rte_eth_rx_burst(f->ports[p], 0, pkts, FWD_BURST);
+			n = rte_eth_rx_burst(f->ports[p], 0, pkts, want);
 			if (n == 0)
 				continue;
 			f->st.rx += n;
@@ -143,6 +145,7 @@ fwd_defaults(struct fwd *f)
 	f->socket_mode = 0600;
 	f->max_inflight = 1024;
 	f->nb_mbufs = 8192;
+	f->mbuf_size = RTE_MBUF_DEFAULT_DATAROOM;
 	f->stats_ms = 1000;
 	f->listen_fd = -1;
 	f->conn_fd = -1;

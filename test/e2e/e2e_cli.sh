@@ -34,6 +34,9 @@ for u in $(seq 1 17); do
 	many+=(--allow-uid "$u")
 done
 expect 2 "--allow-uid: at most 16" "$NTA_FWD" "${eal[@]}" -- "${many[@]}"
+expect 0 '--mbuf-size N' "$NTA_FWD" --help
+expect 2 "--mbuf-size: '100' is not a number in \[256, 16384\]" "$NTA_FWD" "${eal[@]}" -- --mbuf-size 100
+expect 2 "--mbuf-size: '2k' is not a number" "$NTA_FWD" "${eal[@]}" -- --mbuf-size 2k
 expect 2 "--nb-mbufs 2048 is too small" "$NTA_FWD" "${eal[@]}" -- --nb-mbufs 2048
 expect 2 "unexpected argument 'extra'" "$NTA_FWD" "${eal[@]}" -- extra
 expect 2 'unknown option' "$NTA_FWD" "${eal[@]}" -- --bogus
