@@ -177,7 +177,7 @@ main(int argc, char **argv)
 	unsigned long want, k, got = 0, forged = 0;
 	struct nta_consumer *c;
 	struct nta_consumer_region ri;
-	struct nta_share_desc d[32], v[8], t[8];
+	struct nta_share_desc d[NTA_SHARE_MAX_SEGS], v[8], t[8];
 	unsigned long ref_region = 0, ref_range = 0, ref_not_held = 0, ref_dup = 0;
 	unsigned long ref_stale = 0, ref_verdict = 0, ref_tx = 0, tx_ok = 0;
 	unsigned long ref_chain = 0, chains = 0;
@@ -246,7 +246,7 @@ main(int argc, char **argv)
 	ref_tx += 4;
 
 	while (got < want) {
-		n = nta_consumer_rx_burst(c, d, 32);
+		n = nta_consumer_rx_burst(c, d, NTA_SHARE_MAX_SEGS);
 		if (n == 0) {
 			if (nta_consumer_wait(c, 100) < 0) {
 				fprintf(stderr, "forge: FAIL: forwarder gone\n");
