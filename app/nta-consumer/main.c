@@ -6,7 +6,10 @@
  * nta-consumer: a plain C program (no DPDK) that attaches to dpdk-nta-fwd,
  * reads every packet in place in the forwarder's hugepage regions, keeps
  * per-flow counters, drops what its rules say, and answers ICMP echo
- * requests from exact-size buffers of its own transmit region.
+ * requests from exact-size buffers of its own transmit region. A chained
+ * frame (several descriptors) is read in place segment by segment, counted,
+ * judged by the headers in its first segment and returned whole; echo
+ * requests are answered only when they come in one segment.
  */
 
 #include <arpa/inet.h>
@@ -55,6 +58,7 @@ static struct {
 	/* Cycles of the loop turns that took packets or completions. */
 	uint64_t busy_cycles;
 	uint64_t last_busy, last_pkts;  /* at the previous stats line */
+	uint64_t chains;      /* frames of more than one descriptor */
 } st;
 
 /*
@@ -445,9 +449,9 @@ print_line(const char *tag, unsigned int held, bool whole)
 	printf("nta-consumer: %s packets=%" PRIu64 " bytes=%" PRIu64 " forwarded=%" PRIu64
 		" dropped=%" PRIu64 " echo_requests=%" PRIu64 " echo_replies=%" PRIu64
 		" echo_failed=%" PRIu64 " completions=%" PRIu64 " bad_desc=%" PRIu64
-		" held=%u busy_cycles=%" PRIu64 " cycles_per_pkt=%.1f\n", tag, st.pkts,
-		st.bytes, st.fwd, st.drop, st.echo_req, st.echo_replies, st.echo_fail,
-		st.completions, st.bad_desc, held, st.busy_cycles,
+		" chains=%" PRIu64 " held=%u busy_cycles=%" PRIu64 " cycles_per_pkt=%.1f\n", tag,
+		st.pkts, st.bytes, st.fwd, st.drop, st.echo_req, st.echo_replies, st.echo_fail,
+		st.completions, st.bad_desc, st.chains, held, st.busy_cycles,
 		n == 0 ? 0.0 : (double)c / (double)n);
 	st.last_busy = st.busy_cycles;
 	st.last_pkts = st.pkts;
@@ -630,6 +634,45 @@ trace_packet(struct loop *l, const struct nta_share_desc *d, const uint8_t *p)
 }
 
 /*
+ * A chained frame d[0..k): each segment read in place (and traced), the
+ * whole frame counted and judged by the headers in its first segment, one
+ * verdict on every segment (NTA_SHARE_F_MORE kept). No echo reply.
+ */
+static void
+chain_read(struct loop *l, struct nta_share_desc *d, unsigned int k)
+{
+	const uint8_t *head = nta_consumer_ptr(l->c, &d[0]);
+	uint32_t len = 0;
+	struct pkt_info pi;
+	unsigned int j;
+
+	for (j = 0; j < k; j++) {
+		const uint8_t *p = nta_consumer_ptr(l->c, &d[j]);
+
+		if (p == NULL) {
+			st.bad_desc++;
+			nta_consumer_frame_verdict(d, k, NTA_SHARE_F_DROP);
+			return;
+		}
+		if (l->trace != NULL)
+			trace_packet(l, &d[j], p);
+		len += d[j].desc.len;
+	}
+	st.pkts++;
+	st.chains++;
+	st.bytes += len;
+	parse(head, d[0].desc.len, &pi);
+	flow_count(&pi, len);
+	if (must_drop(&pi)) {
+		nta_consumer_frame_verdict(d, k, NTA_SHARE_F_DROP);
+		st.drop++;
+	} else {
+		nta_consumer_frame_verdict(d, k, NTA_SHARE_F_FORWARD);
+		st.fwd++;
+	}
+}
+
+/*
  * One turn of the loop: take packets, read each in place, decide, answer
  * echo requests, return verdicts. 0: go on; 1: nothing came in busy mode;
  * -1: the forwarder is gone.
@@ -662,6 +705,14 @@ poll_once(struct loop *l)
 		const uint8_t *p = nta_consumer_ptr(c, &d[i]);
 		struct pkt_info pi;
 
+		if (d[i].flags & NTA_SHARE_F_MORE) {
+			k = nta_consumer_frame_len(&d[i], n - i);
+			if (k == 0)     /* cannot be: rx_burst gives whole chains */
+				k = n - i;
+			chain_read(l, &d[i], k);
+			i += k - 1;
+			continue;
+		}
 		if (p == NULL) {
 			st.bad_desc++;
 			d[i].flags = NTA_SHARE_F_DROP;
@@ -711,7 +762,7 @@ stall_once(struct loop *l)
 	struct nta_share_desc d[BURST];
 	unsigned int n = nta_consumer_rx_burst(l->c, d, BURST);
 
-	st.pkts += n;
+	st.pkts += n;    /* descriptors: a chain counts each segment */
 	l->held += n;
 	return n == 0 && nta_consumer_wait(l->c, 100) < 0 ? -1 : 0;
 }

@@ -17,6 +17,8 @@
  *                  transmit region once the consumer has mapped it
  *   fwd_lend.c     data path: lending received packets, taking verdicts
  *   fwd_tx.c       data path: the consumer's transmit buffers, completions
+ *   fwd_chain.c    data path: chained (multi-segment) frames, lent and
+ *                  returned as one chain of descriptors
  *   fwd_stats.c    stats lines
  *   fwd_telemetry.c  telemetry /nta_fwd/consumers (nta-top), /nta_fwd/regions
  *
@@ -48,6 +50,13 @@
 #define FWD_TX_MAX_LEN 9216u
 #define FWD_PENDING 4
 #define FWD_MAX_ALLOW 16         /* --allow-uid, --allow-gid: most of each */
+/*
+ * --mbuf-size: the data room of each mbuf, headroom included (as testpmd's):
+ * a largest frame (FWD_TX_MAX_LEN) in at most NTA_SHARE_MAX_SEGS segments of
+ * at least 256 packet bytes, up to one mbuf.
+ */
+#define FWD_MBUF_SIZE_MIN (256u + RTE_PKTMBUF_HEADROOM)
+#define FWD_MBUF_SIZE_MAX UINT16_MAX
 #define FWD_MAX_RETIRED_MB_DEFAULT 512
 
 #define FWD_MAX_CONSUMERS NTA_SHARE_MAX_CONSUMERS
@@ -95,13 +104,26 @@ struct fwd_retired {
 	size_t bytes;
 };
 
-/* A packet lent to the consumer. */
+/* fwd_slot.seg: what a slot lends. */
+#define FWD_SEG_NONE 0           /* a frame in one buffer */
+#define FWD_SEG_HEAD 1           /* the first segment of a chained frame */
+#define FWD_SEG_BODY 2           /* a later segment of a chained frame */
+#define FWD_SLOT_END UINT32_MAX  /* fwd_slot.next of a chain's last segment */
+
+/*
+ * A packet lent to the consumer, or one segment of a chained frame: one
+ * slot per descriptor. A chain's head slot holds the mbuf chain (m), its
+ * other slots none (m NULL); next links the chain's slots in order. seg and
+ * next are FWD_SEG_NONE and unused on any slot not lending a chain.
+ */
 struct fwd_slot {
 	struct rte_mbuf *m;
 	uint32_t gen;            /* bumped each time the slot is lent */
 	struct nta_desc desc;    /* what was lent: a verdict must name exactly this */
 	uint16_t port;
 	uint8_t in_use;
+	uint8_t seg;             /* FWD_SEG_* */
+	uint32_t next;           /* chains: slot of the next segment, or FWD_SLOT_END */
 };
 
 struct fwd_sess;
@@ -146,6 +168,9 @@ struct fwd_stats {
 	uint64_t refused_unsealed;       /* TX descriptors before the TX region's seal */
 	uint64_t tx_sealed;              /* sessions whose TX region was sealed */
 	uint64_t tx_expelled;            /* consumers expelled: TX region not sealable */
+	uint64_t chains;                 /* chained frames lent */
+	uint64_t refused_chain;          /* chains returned malformed (or one segment alone) */
+	uint64_t dropped_chain;          /* chains too long to lend, or to copy (--copy) */
 };
 
 /*
@@ -189,6 +214,9 @@ struct fwd_sess {
 	 * more. Transmit descriptors are taken only while it is 1.
 	 */
 	int tx_sealed;
+	/* A chain being returned: its verdicts so far (fwd_chain.c). */
+	struct nta_share_desc vchain[NTA_SHARE_MAX_SEGS];
+	uint32_t vchain_n;
 
 	/* lent packets */
 	struct fwd_slot *slot;
@@ -214,6 +242,7 @@ struct fwd {
 	uint32_t max_inflight;   /* per consumer */
 	uint32_t nb_mbufs;       /* per slot */
 	uint16_t mbuf_size;      /* data room of each mbuf, headroom included */
+	int jumbo;               /* --mbuf-size given: scatter and jumbo MTU on the ports */
 	uint32_t copy_slot;      /* bytes of a slot of the copy region (--copy) */
 	uint32_t n_consumers;    /* slots: queues per port */
 	uint64_t max_retired;    /* bytes of retired memory old consumers may pin */
@@ -258,6 +287,22 @@ fwd_region_by_id(const struct fwd_sess *s, uint32_t id)
 	if (id == FWD_COPY_REGION_ID && s->copy_region.base != NULL)
 		return &s->copy_region;
 	return NULL;
+}
+
+/*
+ * --when-full wait: how many frames to receive now on slot s, so that each
+ * can be lent even as a chain of the most segments a frame can take (0:
+ * none). Jumbo frames come only with --mbuf-size (the ports' MTU):
+ * otherwise a frame fits one mbuf.
+ */
+static inline uint16_t
+fwd_lend_room(const struct fwd_sess *s)
+{
+	uint32_t segs = 1, seg_bytes = s->f->mbuf_size - RTE_PKTMBUF_HEADROOM;
+
+	if (s->f->jumbo)
+		segs = (FWD_TX_MAX_LEN + seg_bytes - 1) / seg_bytes;
+	return (uint16_t)RTE_MIN((uint32_t)FWD_BURST, s->n_free_slot / segs);
 }
 
 /* Packets lent to the slot's consumer now. */
@@ -371,6 +416,26 @@ void fwd_ctl_message(struct fwd_sess *s, const void *buf, size_t len);
 /* fwd_lend.c */
 void fwd_lend_burst(struct fwd_sess *s, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 void fwd_verdicts_poll(struct fwd_sess *s);
+
+/* The verdict v checked against what was lent (fwd_lend.c): its slot, or NULL (counted). */
+struct fwd_slot *fwd_verdict_check(struct fwd_sess *s, const struct nta_share_desc *v);
+
+/* fwd_chain.c */
+/*
+ * pkts[0] is a chained frame: lend it as a chain, then the rest of the burst
+ * (fwd_lend_burst() stops at a chain and hands the rest over here).
+ */
+void fwd_chain_lend(struct fwd_sess *s, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+/*
+ * Take the verdict v that belongs to a chain (NTA_SHARE_F_MORE, or a chain
+ * is being returned). When it completes a well-formed chain: the chain's
+ * head slot (seg FWD_SEG_NONE now; its other slots are free), to be acted
+ * on like a single packet's. NULL otherwise (a malformed chain is counted).
+ */
+struct fwd_slot *fwd_chain_verdict(struct fwd_sess *s, const struct nta_share_desc *v);
+/* Ask a port for scatter and a jumbo MTU when mbufs are smaller than a frame. */
+void fwd_chain_port_conf(const struct fwd *f, const struct rte_eth_dev_info *info,
+		struct rte_eth_conf *conf);
 
 /* fwd_tx.c */
 void fwd_tx_slots_init(struct fwd_sess *s);

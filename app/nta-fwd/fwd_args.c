@@ -64,8 +64,12 @@ fwd_usage(const char *prog)
 		"  --copy               copy each packet into a separate shared region instead\n"
 		"                       of lending the mbuf (the benchmark's copy path)\n"
 		"  --nb-mbufs N         mbufs in each slot's pool (default 8192)\n"
-		"  --mbuf-size N        data room of each mbuf, headroom included (default %u;\n"
-		"                       e.g. 9344 for 9000-byte frames)\n"
+		"  --mbuf-size N        data room of each mbuf, headroom (%u) included, as\n"
+		"                       testpmd's (default %u, range %u-%u; e.g. 9344 for\n"
+		"                       9000-byte frames in one mbuf); given, the ports also\n"
+		"                       get scatter (when they offer it) and an MTU for frames\n"
+		"                       of %u bytes: a frame larger than an mbuf arrives as a\n"
+		"                       chain of mbufs, lent as one chain of descriptors\n"
 		"  --pool KIND          pinned (or nta): the nta mempool driver's pool of pinned\n"
 		"                       external buffers, rte_nta_pktmbuf_pool_create_pinned():\n"
 		"                       mbuf headers in private DPDK memory, only packet data\n"
@@ -90,7 +94,8 @@ fwd_usage(const char *prog)
 		"verdict_fwd verdict_drop refused inflight pool_in_use gen attached pid\n"
 		"cycles_per_pkt (whole run)\n",
 		prog, FWD_MAX_ALLOW, FWD_MAX_ALLOW, FWD_MAX_CONSUMERS, FWD_MAX_RETIRED_MB_DEFAULT,
-		RTE_MBUF_DEFAULT_BUF_SIZE);
+		RTE_PKTMBUF_HEADROOM, RTE_MBUF_DEFAULT_BUF_SIZE, FWD_MBUF_SIZE_MIN, FWD_MBUF_SIZE_MAX,
+		FWD_TX_MAX_LEN);
 }
 
 /*
@@ -281,10 +286,11 @@ fwd_parse_args(struct fwd *f, int argc, char **argv)
 				return -1;
 			break;
 		case 'b':
-			if (parse_uint("--mbuf-size", optarg, RTE_PKTMBUF_HEADROOM + 64, UINT16_MAX,
+			if (parse_uint("--mbuf-size", optarg, FWD_MBUF_SIZE_MIN, FWD_MBUF_SIZE_MAX,
 					&v) < 0)
 				return -1;
 			f->mbuf_size = (uint16_t)v;
+			f->jumbo = 1;
 			break;
 		case 'S':
 			if (parse_uint("--stats-ms", optarg, 0, 3600000, &v) < 0)

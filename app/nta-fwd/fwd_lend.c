@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_mbuf.h>
 
 #include "nta.h"
@@ -98,6 +99,8 @@ fwd_lend_burst(struct fwd_sess *s, uint16_t port, struct rte_mbuf **pkts, uint16
 		}
 		si = s->free_slot[s->n_free_slot - 1];
 		if (lend_desc(s, m, si, &d[k].desc) < 0) {
+			if (unlikely(m->nb_segs != 1))
+				break; /* a chained frame: lent after those before it */
 			s->st.dropped_other++;
 			rte_pktmbuf_free(m);
 			continue;
@@ -126,6 +129,8 @@ fwd_lend_burst(struct fwd_sess *s, uint16_t port, struct rte_mbuf **pkts, uint16
 	lend_undo(s, &idx[q], k - (unsigned int)q);
 	if (q > 0)
 		nta_share_wake(s->ring_base);
+	if (unlikely(i < n))
+		fwd_chain_lend(s, port, &pkts[i], n - i);
 }
 
 /*
@@ -176,6 +181,12 @@ verdict_check(struct fwd_sess *s, const struct nta_share_desc *v)
 	return sl;
 }
 
+struct fwd_slot *
+fwd_verdict_check(struct fwd_sess *s, const struct nta_share_desc *v)
+{
+	return verdict_check(s, v);
+}
+
 void
 fwd_verdicts_poll(struct fwd_sess *s)
 {
@@ -190,10 +201,15 @@ fwd_verdicts_poll(struct fwd_sess *s)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		struct fwd_slot *sl = verdict_check(s, &d[i]);
+		struct fwd_slot *sl = unlikely((d[i].flags & NTA_SHARE_F_MORE) | s->vchain_n) ?
+			fwd_chain_verdict(s, &d[i]) : verdict_check(s, &d[i]);
 
 		if (sl == NULL)
 			continue;
+		if (unlikely(sl->seg != FWD_SEG_NONE)) {
+			s->st.refused_chain++; /* one segment of a chain, alone */
+			continue;
+		}
 		sl->in_use = 0;
 		s->free_slot[s->n_free_slot++] = (uint32_t)(sl - s->slot);
 		if (d[i].flags & NTA_SHARE_F_DROP) {

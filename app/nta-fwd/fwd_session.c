@@ -111,8 +111,11 @@ fwd_slots_reset(struct fwd_sess *s)
 	uint32_t i;
 
 	s->n_free_slot = 0;
-	for (i = s->f->max_inflight; i > 0; i--)
+	for (i = s->f->max_inflight; i > 0; i--) {
 		s->free_slot[s->n_free_slot++] = i - 1;
+		s->slot[i - 1].seg = FWD_SEG_NONE;
+	}
+	s->vchain_n = 0;
 }
 
 /* >8 Start of reclaiming a consumer's packets. */

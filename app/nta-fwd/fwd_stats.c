@@ -93,7 +93,7 @@ static uint64_t
 refused(const struct fwd_stats *s)
 {
 	return s->refused_region + s->refused_range + s->refused_not_held + s->refused_dup +
-		s->refused_stale + s->refused_verdict + s->refused_unsealed;
+		s->refused_stale + s->refused_verdict + s->refused_unsealed + s->refused_chain;
 }
 
 /* Busy cycles per packet received; 0 when nothing was received. */
@@ -151,7 +151,8 @@ fwd_print_stats(struct fwd *f, const char *tag)
 		" cycles_per_pkt=%.1f\n",
 		tag, t.rx, t.tx, t.to_consumer, t.verdict_fwd, t.verdict_drop,
 		t.consumer_tx, t.completions,
-		t.dropped_full + t.dropped_ring + t.dropped_tx + t.dropped_other,
+		t.dropped_full + t.dropped_ring + t.dropped_tx + t.dropped_other +
+		t.dropped_chain,
 		inflight, tx_inflight, refused(&t), t.copied_bytes, fwd_pool_in_use(f), attached,
 		t.rotations, (f->retired_bytes + (1u << 20) - 1) >> 20, t.busy_cycles, cpp);
 	f->last_busy = t.busy_cycles;
@@ -183,5 +184,7 @@ fwd_print_final(struct fwd *f)
 	printf("nta-fwd: final: tx_sealed=%" PRIu64 " tx_expelled=%" PRIu64
 		" refused_unsealed=%" PRIu64 "\n", s->tx_sealed, s->tx_expelled,
 		s->refused_unsealed);
+	printf("nta-fwd: final: chains=%" PRIu64 " refused_chain=%" PRIu64
+		" dropped_chain=%" PRIu64 "\n", s->chains, s->refused_chain, s->dropped_chain);
 	fflush(stdout);
 }

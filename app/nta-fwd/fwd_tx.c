@@ -74,6 +74,12 @@ tx_check(struct fwd_sess *s, const struct nta_share_desc *v)
 		s->st.refused_unsealed++;
 		return -1;
 	}
+	if (v->flags & NTA_SHARE_F_MORE) {
+		/* Chains are for received frames: a buffer of the TX region holds a whole frame. */
+		s->st.refused_tx++;
+		s->st.refused_chain++;
+		return -1;
+	}
 	if (v->desc.region != FWD_TX_REGION_ID || r->base == NULL) {
 		s->st.refused_tx++;
 		s->st.refused_region++;

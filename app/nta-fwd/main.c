@@ -82,6 +82,7 @@ port_init(struct fwd *f, uint16_t port)
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = port_rss_hf(&info);
 	}
+	fwd_chain_port_conf(f, &info, &conf);
 	ret = rte_eth_dev_configure(port, nq, nq, &conf);
 	if (ret != 0)
 		return ret;
@@ -117,11 +118,12 @@ fwd_rx_slot(struct fwd_sess *s)
 	unsigned int p;
 
 	for (p = 0; p < 2; p++) {
-		uint16_t n, i;
+		uint16_t n, i, want;
 
-		if (s->attached && f->wait_when_full && s->n_free_slot < FWD_BURST)
+		want = s->attached && f->wait_when_full ? fwd_lend_room(s) : FWD_BURST;
+		if (want == 0)
 			continue;
-		n = rte_eth_rx_burst(f->ports[p], s->id, pkts, FWD_BURST);
+		n = rte_eth_rx_burst(f->ports[p], s->id, pkts, want);
 		if (n == 0)
 			continue;
 		s->st.rx += n;

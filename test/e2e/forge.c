@@ -10,11 +10,14 @@
  * checks that a receive region cannot be made writable. It prints what the
  * forwarder must have refused; the test compares with the forwarder's counts.
  *
- *   nta-e2e-forge SOCKET PACKETS K [scribble]
+ *   nta-e2e-forge SOCKET PACKETS K [scribble|chains]
  *
  * With "scribble", once every packet is handled it also writes garbage into
  * the ring file (ring offsets in the header, every ring's indices): the
- * forwarder must survive it.
+ * forwarder must survive it. With "chains", the forged verdicts are for the
+ * first K chained frames instead: a chain with its last segment missing,
+ * two segments swapped, mixed verdicts, a segment alone, then the true
+ * chain; single packets get their true verdict.
  */
 
 #include <errno.h>
@@ -104,20 +107,87 @@ scribble(void)
 	return 0;
 }
 
+/* Queue the m verdicts of v, waiting for room; 0 or -1 (message printed). */
+static int
+verdicts(struct nta_consumer *c, const struct nta_share_desc *v, unsigned int m)
+{
+	unsigned int done = 0, tries = 0;
+
+	while (done < m) {
+		done += nta_consumer_verdict(c, v + done, m - done);
+		if (done == m)
+			break;
+		/* The ring is as large as what can be lent: room comes. */
+		usleep(1000);
+		if (++tries > 5000) {
+			fprintf(stderr, "forge: FAIL: verdict ring stays full\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Return the chained frame d[0..k) whole, after four malformed returns of
+ * it when forge is set. Malformed returns queued, or -1.
+ */
+static long
+forge_chain(struct nta_consumer *c, const struct nta_share_desc *d, unsigned int k,
+		int forge)
+{
+	static struct nta_share_desc v[5 * NTA_SHARE_MAX_SEGS];
+	struct nta_share_desc ok[NTA_SHARE_MAX_SEGS], t;
+	unsigned int m = 0, s;
+	long forged = 0;
+
+	memcpy(ok, d, k * sizeof(*d));
+	nta_consumer_frame_verdict(ok, k, NTA_SHARE_F_FORWARD);
+	if (forge && k >= 2) {
+		/* The last segment missing: the run ends one early. */
+		memcpy(&v[m], ok, (k - 1) * sizeof(*ok));
+		v[m + k - 2].flags &= ~NTA_SHARE_F_MORE;
+		m += k - 1;
+		/* Two segments swapped, the second and third when there are three
+		 * (flags stay by position).
+		 */
+		memcpy(&v[m], ok, k * sizeof(*ok));
+		s = m + (k >= 3);
+		t = v[s];
+		v[s].desc = v[s + 1].desc;
+		v[s].cookie = v[s + 1].cookie;
+		v[s + 1].desc = t.desc;
+		v[s + 1].cookie = t.cookie;
+		m += k;
+		/* Mixed verdicts: the last segment dropped. */
+		memcpy(&v[m], ok, k * sizeof(*ok));
+		v[m + k - 1].flags = NTA_SHARE_F_DROP;
+		m += k;
+		/* The last segment alone. */
+		v[m++] = ok[k - 1];
+		forged = 4;
+	}
+	memcpy(&v[m], ok, k * sizeof(*ok));
+	m += k;
+	return verdicts(c, v, m) < 0 ? -1 : forged;
+}
+
 int
 main(int argc, char **argv)
 {
 	unsigned long want, k, got = 0, forged = 0;
 	struct nta_consumer *c;
 	struct nta_consumer_region ri;
-	struct nta_share_desc d[32], v[8], t[8];
+	struct nta_share_desc d[NTA_SHARE_MAX_SEGS], v[8], t[8];
 	unsigned long ref_region = 0, ref_range = 0, ref_not_held = 0, ref_dup = 0;
 	unsigned long ref_stale = 0, ref_verdict = 0, ref_tx = 0, tx_ok = 0;
+	unsigned long ref_chain = 0, chains = 0;
+	int chain_mode = argc == 5 && strcmp(argv[4], "chains") == 0;
 	unsigned int i, n, tries, compl = 0;
 	uint8_t *p;
 
-	if (argc != 4 && !(argc == 5 && strcmp(argv[4], "scribble") == 0)) {
-		fprintf(stderr, "usage: %s SOCKET PACKETS K [scribble]\n", argv[0]);
+	if (argc != 4 && !(argc == 5 && (strcmp(argv[4], "scribble") == 0 ||
+			strcmp(argv[4], "chains") == 0))) {
+		fprintf(stderr, "usage: %s SOCKET PACKETS K [scribble|chains]\n", argv[0]);
 		return 2;
 	}
 	want = strtoul(argv[2], NULL, 0);
@@ -176,7 +246,7 @@ main(int argc, char **argv)
 	ref_tx += 4;
 
 	while (got < want) {
-		n = nta_consumer_rx_burst(c, d, 32);
+		n = nta_consumer_rx_burst(c, d, NTA_SHARE_MAX_SEGS);
 		if (n == 0) {
 			if (nta_consumer_wait(c, 100) < 0) {
 				fprintf(stderr, "forge: FAIL: forwarder gone\n");
@@ -191,8 +261,19 @@ main(int argc, char **argv)
 			void *base;
 			int w;
 
+			if (d[i].flags & NTA_SHARE_F_MORE) {
+				unsigned int len = nta_consumer_frame_len(&d[i], n - i);
+				long f = forge_chain(c, &d[i], len, chain_mode && chains < k);
+
+				if (len == 0 || f < 0)
+					return 1;
+				chains++;
+				ref_chain += (unsigned long)f;
+				i += len - 1;
+				continue;
+			}
 			r.flags = NTA_SHARE_F_FORWARD;
-			if (forged < k && region_size(c, r.desc.region, &size, &w, &base) == 0) {
+			if (!chain_mode && forged < k && region_size(c, r.desc.region, &size, &w, &base) == 0) {
 				v[m] = r;
 				v[m++].desc.region = 999;             /* unknown region */
 				v[m] = r;
@@ -216,14 +297,8 @@ main(int argc, char **argv)
 			} else {
 				v[m++] = r;
 			}
-			for (tries = 0; nta_consumer_verdict(c, v, m) != m; tries++) {
-				/* The ring is as large as what can be lent: room comes. */
-				usleep(1000);
-				if (tries > 5000) {
-					fprintf(stderr, "forge: FAIL: verdict ring stays full\n");
-					return 1;
-				}
-			}
+			if (verdicts(c, v, m) < 0)
+				return 1;
 		}
 	}
 	for (tries = 0; compl == 0 && tries < 5000; tries++) {
@@ -231,14 +306,14 @@ main(int argc, char **argv)
 		if (compl == 0)
 			usleep(1000);
 	}
-	printf("forge: packets=%lu forged_for=%lu tx_sent=%lu completions=%u\n", got, forged,
-			tx_ok, compl);
+	printf("forge: packets=%lu forged_for=%lu tx_sent=%lu completions=%u chains=%lu\n", got,
+			forged, tx_ok, compl, chains);
 	printf("forge: expect refused_region=%lu refused_range=%lu refused_not_held=%lu"
-			" refused_dup=%lu refused_stale=%lu refused_verdict=%lu refused_tx=%lu\n",
-			ref_region, ref_range, ref_not_held, ref_dup, ref_stale, ref_verdict,
-			ref_tx);
+			" refused_dup=%lu refused_stale=%lu refused_verdict=%lu refused_tx=%lu"
+			" refused_chain=%lu\n", ref_region, ref_range, ref_not_held, ref_dup,
+			ref_stale, ref_verdict, ref_tx, ref_chain);
 	fflush(stdout);
-	if (argc == 5 && scribble() != 0)
+	if (argc == 5 && !chain_mode && scribble() != 0)
 		return 1;
 	/* Stay attached until told to go, so the test sees a live session. */
 	signal(SIGINT, on_signal);

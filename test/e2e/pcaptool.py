@@ -10,6 +10,9 @@
   pcaptool.py zc IN FWDTRACE CONSTRACE    the consumer read each packet at the offset the
                                           NIC wrote it, and read the input's bytes there
   pcaptool.py count IN                    number of packets
+  pcaptool.py gen OUT SIZE...             write one IPv4/UDP frame of each SIZE bytes
+                                          (198.18.0.0/15, a benchmarking range), each
+                                          of its own flow and payload pattern
 Exit 0 when the check holds, 1 with a message otherwise.
 """
 
@@ -157,6 +160,28 @@ def cmd_zc(a, ftrace, ctrace):
     print('pcaptool: %d packets read in place at the offset the NIC wrote them' % len(pa))
 
 
+def cmd_gen(out, sizes):
+    with open(out, 'wb') as f:
+        w = dpkt.pcap.Writer(f, snaplen=65535)
+        for i, size in enumerate(sizes):
+            pay = 14 + 20 + 8
+            if size < pay:
+                die('frame of %d bytes: at least %d' % (size, pay))
+            udp = dpkt.udp.UDP(sport=1024 + i % 60000, dport=9,
+                               data=bytes((i * 7 + j) & 0xff for j in range(size - pay)))
+            udp.ulen = len(udp)
+            ip = dpkt.ip.IP(src=bytes([198, 18, 0, 1]), dst=bytes([198, 18, 0, 2]),
+                            p=dpkt.ip.IP_PROTO_UDP, ttl=64, data=udp)
+            ip.len = len(ip)
+            eth = dpkt.ethernet.Ethernet(src=b'\x02\x00\x00\x00\x00\x01',
+                                         dst=b'\x02\x00\x00\x00\x00\x02',
+                                         type=dpkt.ethernet.ETH_TYPE_IP, data=ip)
+            frame = bytes(eth)
+            if len(frame) != size:
+                die('built %d bytes for %d' % (len(frame), size))
+            w.writepkt(frame, ts=1700000000 + i / 1000.0)
+
+
 def main():
     a = sys.argv[1:]
     if not a or a[0] in ('-h', '--help'):
@@ -170,6 +195,8 @@ def main():
         cmd_echo(a[1], a[2])
     elif a[0] == 'zc' and len(a) == 4:
         cmd_zc(a[1], a[2], a[3])
+    elif a[0] == 'gen' and len(a) >= 3:
+        cmd_gen(a[1], [int(x) for x in a[2:]])
     elif a[0] == 'count' and len(a) == 2:
         print(len(packets(a[1])))
     else:

@@ -283,6 +283,31 @@ test_handshake(void)
 	CHECK(nta_share_ring_end_dequeue(&srv[NTA_SHARE_RING_VERDICT], &d, 1) == 1);
 	CHECK(d.cookie == 0x1234567800000003ull && d.flags == NTA_SHARE_F_FORWARD);
 
+	/* Chains: taken whole or not at all; a frame's length; its verdict. */
+	{
+		struct nta_share_desc ch[4], in[8];
+
+		memset(ch, 0, sizeof(ch));
+		ch[0].flags = ch[1].flags = NTA_SHARE_F_MORE | 1;
+		ch[2].flags = 1;
+		ch[3].flags = 0;                    /* a frame of its own */
+		CHECK(nta_share_ring_end_enqueue(&srv[NTA_SHARE_RING_RX], ch, 4) == 4);
+		errno = 0;
+		CHECK(nta_consumer_rx_burst(c, in, 2) == 0 && errno == ENOBUFS);
+		CHECK(nta_consumer_rx_burst(c, in, 3) == 3);
+		CHECK(nta_consumer_frame_len(in, 3) == 3 && nta_consumer_frame_len(in, 2) == 0);
+		nta_consumer_frame_verdict(in, 3, NTA_SHARE_F_DROP);
+		CHECK(in[0].flags == (NTA_SHARE_F_MORE | NTA_SHARE_F_DROP) &&
+				in[2].flags == NTA_SHARE_F_DROP);
+		CHECK(nta_consumer_rx_burst(c, in, 8) == 1 && nta_consumer_frame_len(in, 1) == 1);
+		/* Half a chain in the ring (a forwarder never does it): left there. */
+		CHECK(nta_share_ring_end_enqueue(&srv[NTA_SHARE_RING_RX], ch, 1) == 1);
+		errno = 0;
+		CHECK(nta_consumer_rx_burst(c, in, 8) == 0 && errno == 0);
+		CHECK(nta_share_ring_end_enqueue(&srv[NTA_SHARE_RING_RX], &ch[2], 1) == 1);
+		CHECK(nta_consumer_rx_burst(c, in, 8) == 2);
+	}
+
 	/* Range checks of descriptors. */
 	d.desc.region = 5;
 	CHECK(nta_consumer_ptr(c, &d) == NULL && errno == ERANGE);

@@ -402,10 +402,49 @@ ring_result(int n)
 	return (unsigned int)n;
 }
 
+/*
+ * Dequeue up to n descriptors from e, whole frames only: what follows the
+ * last descriptor without NTA_SHARE_F_MORE stays in the ring (the forwarder
+ * enqueues a chain at once, so it is there whole or not at all). Number
+ * taken; -1 with errno EPROTO (impossible index) or ENOBUFS (a chain longer
+ * than n first).
+ */
+static int
+dequeue_frames(struct nta_share_ring_end *e, struct nta_share_desc *d, unsigned int n)
+{
+	uint32_t avail = __atomic_load_n(&e->r->prod, __ATOMIC_ACQUIRE) - e->own;
+	unsigned int i, whole = 0;
+
+	if (avail > e->size) {
+		errno = EPROTO;
+		return -1;
+	}
+	if (n > avail)
+		n = avail;
+	for (i = 0; i < n; i++) {
+		d[i] = e->r->d[(e->own + i) & (e->size - 1)];
+		if ((d[i].flags & NTA_SHARE_F_MORE) == 0)
+			whole = i + 1;
+	}
+	if (whole == 0 && n > 0 && n == avail && avail < e->size) {
+		/* The ring holds less than a chain: the forwarder is not done. */
+		return 0;
+	}
+	if (whole == 0 && n > 0) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	e->own += whole;
+	__atomic_store_n(&e->r->cons, e->own, __ATOMIC_RELEASE);
+	return (int)whole;
+}
+
 unsigned int
 nta_consumer_rx_burst(struct nta_consumer *c, struct nta_share_desc *d, unsigned int n)
 {
-	return ring_result(nta_share_ring_end_dequeue(&c->end[NTA_SHARE_RING_RX], d, n));
+	int r = dequeue_frames(&c->end[NTA_SHARE_RING_RX], d, n);
+
+	return r < 0 ? 0 : (unsigned int)r;
 }
 
 static const struct nta_consumer_region *

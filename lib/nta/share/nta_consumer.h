@@ -14,21 +14,37 @@
  * A typical loop:
  *
  *     struct nta_consumer *c = nta_consumer_attach_id("/run/nta.sock", 0, 0); // slot 0
- *     struct nta_share_desc d[32];
+ *     struct nta_share_desc d[64];    // at least NTA_SHARE_MAX_SEGS
  *     for (;;) {
- *             unsigned int i, n = nta_consumer_rx_burst(c, d, 32);
+ *             unsigned int i, k, n = nta_consumer_rx_burst(c, d, 64);
  *             if (n == 0) {
  *                     if (nta_consumer_wait(c, 100) < 0) break; // forwarder gone
  *                     continue;
  *             }
- *             for (i = 0; i < n; i++) {
+ *             for (i = 0; i < n; i += k) {
+ *                     k = nta_consumer_frame_len(&d[i], n - i); // 1, or a chain
  *                     const uint8_t *pkt = nta_consumer_ptr(c, &d[i]);
- *                     d[i].flags = look_at(pkt, d[i].desc.len) ? NTA_SHARE_F_FORWARD
- *                                                          : NTA_SHARE_F_DROP;
+ *                     nta_consumer_frame_verdict(&d[i], k,
+ *                             look_at(pkt, d[i].desc.len) ? NTA_SHARE_F_FORWARD
+ *                                                         : NTA_SHARE_F_DROP);
  *             }
  *             nta_consumer_verdict(c, d, n);
  *     }
  *     nta_consumer_detach(c);
+ *
+ * Chained frames: a frame the forwarder received in several buffers (a
+ * jumbo frame in mbufs smaller than it, with scatter) comes as a chain of
+ * descriptors, one per buffer, in order: every one but the last carries
+ * NTA_SHARE_F_MORE. nta_consumer_rx_burst() returns whole chains only;
+ * nta_consumer_frame_len() says how many descriptors the frame at hand
+ * has, and nta_consumer_ptr() gives each segment's bytes (segments are not
+ * contiguous: headers are in the first one as long as they fit in it). A
+ * chain is returned whole: every descriptor as received, NTA_SHARE_F_MORE
+ * kept, all with the same verdict (nta_consumer_frame_verdict() sets
+ * them), back to back in one nta_consumer_verdict() call or in order over
+ * several. Anything else is refused by the forwarder and the frame stays
+ * lent until the session ends. A chain counts one descriptor per segment
+ * towards nta_consumer_max_inflight().
  *
  * Every function is for one thread at a time (the rings are single producer,
  * single consumer). Errors: NULL or -1 with errno set, as documented.
@@ -153,13 +169,50 @@ int nta_consumer_region(const struct nta_consumer *c, unsigned int i,
 uint32_t nta_consumer_max_inflight(const struct nta_consumer *c);
 
 /**
- * Take up to n packet descriptors from the RX ring.
+ * Take up to n packet descriptors from the RX ring, whole frames only: a
+ * chained frame is taken whole or left for the next call (give n of at
+ * least NTA_SHARE_MAX_SEGS).
  *
- * @return Number taken (0 when none waits; 0 with errno = EPROTO when the
- *   forwarder's ring index is impossible).
+ * @return Number of descriptors taken (0 when none waits; 0 with errno =
+ *   EPROTO when the forwarder's ring index is impossible, ENOBUFS when the
+ *   next frame is a chain longer than n).
  */
 unsigned int nta_consumer_rx_burst(struct nta_consumer *c, struct nta_share_desc *d,
 		unsigned int n);
+
+/**
+ * Number of descriptors of the frame that starts at d[0]: 1 for a frame in
+ * one buffer, the chain's length for a chained frame (its segments are
+ * d[0..k), in order).
+ *
+ * @param d Descriptors as nta_consumer_rx_burst() gave them.
+ * @param n Descriptors at d.
+ * @return k in [1, n], or 0 when n is 0 or d[0..n) ends inside a chain.
+ */
+static inline unsigned int
+nta_consumer_frame_len(const struct nta_share_desc *d, unsigned int n)
+{
+	unsigned int k;
+
+	for (k = 0; k < n; k++)
+		if ((d[k].flags & NTA_SHARE_F_MORE) == 0)
+			return k + 1;
+	return 0;
+}
+
+/**
+ * Set the verdict of the frame d[0..k) (NTA_SHARE_F_FORWARD or
+ * NTA_SHARE_F_DROP) on each of its descriptors, keeping NTA_SHARE_F_MORE:
+ * the port bits go, as in any verdict.
+ */
+static inline void
+nta_consumer_frame_verdict(struct nta_share_desc *d, unsigned int k, uint32_t verdict)
+{
+	unsigned int i;
+
+	for (i = 0; i < k; i++)
+		d[i].flags = (d[i].flags & NTA_SHARE_F_MORE) | verdict;
+}
 
 /**
  * Address of the bytes a descriptor names in this process, after checking

@@ -56,7 +56,8 @@ extern "C" {
  * slot it wants (consumer_id), the welcome the slot given and how many the
  * forwarder has. 4: after mapping its regions the consumer sends
  * NTA_SHARE_CTL_MAPPED and the server seals the transmit region (struct
- * nta_share_ctl).
+ * nta_share_ctl); a frame of several buffers is lent as a chain of
+ * descriptors (NTA_SHARE_F_MORE).
  */
 #define NTA_SHARE_VERSION 4u
 /** Most regions the server can lend in one session. */
@@ -83,6 +84,17 @@ extern "C" {
 #define NTA_SHARE_F_DROP 0x0200u      /**< Drop the packet. */
 /** Transmit (TX ring): port is in NTA_SHARE_F_PORT_MASK. */
 #define NTA_SHARE_F_TX_FAILED 0x0400u /**< COMPL ring: the buffer was not sent. */
+/**
+ * RX and VERDICT rings: this descriptor is a segment of a chained frame and
+ * another segment follows (set on every descriptor of a chain but the
+ * last). A chain is one frame: its segments in order, back to back on the
+ * ring, enqueued at once; it is returned the same way, every descriptor as
+ * lent (NTA_SHARE_F_MORE kept) and all with the same verdict, or it is
+ * refused whole. Not allowed on the TX ring.
+ */
+#define NTA_SHARE_F_MORE 0x0800u
+/** Most descriptors in one chain; a longer frame is not lent (dropped). */
+#define NTA_SHARE_MAX_SEGS 64
 
 /**
  * One descriptor on a ring: the buffer as the allocator describes it
