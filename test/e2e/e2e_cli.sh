@@ -41,7 +41,7 @@ expect 2 "--consumers 2 needs --pool pinned" "$NTA_FWD" "${eal[@]}" -- --consume
 expect 2 "--retire: 'maybe' is neither on nor off" "$NTA_FWD" "${eal[@]}" -- --retire maybe
 expect 2 "--max-retired-mb: 'lots' is not a number" "$NTA_FWD" "${eal[@]}" -- --max-retired-mb lots
 expect 0 '--mbuf-size N' "$NTA_FWD" --help
-expect 2 "--mbuf-size: '100' is not a number in \[256, 16384\]" "$NTA_FWD" "${eal[@]}" -- --mbuf-size 100
+expect 2 "--mbuf-size: '100' is not a number in \[384, 65535\]" "$NTA_FWD" "${eal[@]}" -- --mbuf-size 100
 expect 2 "--mbuf-size: '2k' is not a number" "$NTA_FWD" "${eal[@]}" -- --mbuf-size 2k
 expect 2 "--nb-mbufs 2048 is too small" "$NTA_FWD" "${eal[@]}" -- --nb-mbufs 2048
 expect 2 "unexpected argument 'extra'" "$NTA_FWD" "${eal[@]}" -- extra
