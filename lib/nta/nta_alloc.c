@@ -165,7 +165,7 @@ alloc_slow(struct nta_arena *a, struct nta_cache *c, uint64_t n, size_t align)
 {
 	void *p;
 
-	pthread_mutex_lock(&a->lock);
+	nta_lock(&a->lock);
 	p = tree_alloc(a, n, align);
 	if (p != NULL) {
 		a->tree_allocs++;
@@ -173,7 +173,7 @@ alloc_slow(struct nta_arena *a, struct nta_cache *c, uint64_t n, size_t align)
 			a->allocs++;
 		NTA_VERIFY_MUTATION(a, nta_region_lookup(a, p), c, "tree allocation");
 	}
-	pthread_mutex_unlock(&a->lock);
+	nta_unlock(&a->lock);
 	if (p == NULL && c != NULL && c->count > 0) {
 		/* Our own cache may hold what is missing: give it back, retry. */
 		nta_cache_drain(a, c);
@@ -293,12 +293,12 @@ free_other(struct nta_arena *a, struct nta_cache *c, struct nta_region *r, uint6
 		nta_cnt_add(&c->frees, 1);
 		return 0;
 	}
-	pthread_mutex_lock(&a->lock);
+	nta_lock(&a->lock);
 	nta_region_give(a, r, u, n);
 	a->frees++;
 	a->tree_frees++;
 	NTA_VERIFY_MUTATION(a, r, c, "free to a tree");
-	pthread_mutex_unlock(&a->lock);
+	nta_unlock(&a->lock);
 	return 0;
 }
 

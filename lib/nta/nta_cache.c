@@ -132,7 +132,7 @@ nta_cache_drain(struct nta_arena *a, struct nta_cache *c)
 {
 	uint32_t n;
 
-	pthread_mutex_lock(&a->lock);
+	nta_lock(&a->lock);
 	for (n = 1; n < NTA_CACHE_BINS; n++) {
 		uint16_t e = c->bin[n];
 
@@ -147,7 +147,7 @@ nta_cache_drain(struct nta_arena *a, struct nta_cache *c)
 	a->tree_frees += c->count;
 	/* c still lists the blocks just given back: not checked here. */
 	NTA_VERIFY_MUTATION(a, NULL, NULL, "cache drain");
-	pthread_mutex_unlock(&a->lock);
+	nta_unlock(&a->lock);
 	cache_reset_entries(c);
 	__atomic_store_n(&c->count, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->units, 0, __ATOMIC_RELAXED);

@@ -301,6 +301,42 @@ struct nta_cache {
 	uint64_t flushes;
 };
 
+/*
+ * The arena lock: one 32-bit word, 0 free, 1 held, 2 held and a thread may
+ * sleep on it (futex). Taking a free lock is one compare-and-swap inline,
+ * releasing it one exchange; only contention leaves the inline code (a short
+ * spin, then FUTEX_WAIT; the release of a lock with sleepers wakes one).
+ * pthread_mutex_lock() + unlock cost ~50 instructions per hold in calls.
+ *
+ * Invariant: v in {0, 1, 2}; v = 0 iff no thread holds the lock.
+ */
+struct nta_lock {
+	uint32_t v;
+};
+
+#define NTA_LOCK_INIT { 0 }
+
+void nta_lock_wait(struct nta_lock *l);
+void nta_lock_wake(struct nta_lock *l);
+
+static inline void
+nta_lock(struct nta_lock *l)
+{
+	uint32_t free_ = 0;
+
+	if (likely(__atomic_compare_exchange_n(&l->v, &free_, 1, false, __ATOMIC_ACQUIRE,
+			__ATOMIC_RELAXED)))
+		return;
+	nta_lock_wait(l);
+}
+
+static inline void
+nta_unlock(struct nta_lock *l)
+{
+	if (unlikely(__atomic_exchange_n(&l->v, 0, __ATOMIC_RELEASE) == 2))
+		nta_lock_wake(l);
+}
+
 /* Registry of regions for lock-free lookup: sorted by base address. */
 struct nta_region_index {
 	uint32_t n;
@@ -315,7 +351,7 @@ struct nta_arena {
 	size_t page_size;         /* page size of the backing */
 	uint64_t region_units;    /* units of an ordinary region */
 	uint64_t max_units;       /* largest buffer ever possible */
-	pthread_mutex_t lock;     /* trees, head/free bitmaps, region table */
+	struct nta_lock lock;     /* trees, head/free bitmaps, region table */
 	struct nta_region **regions;  /* by id; max_ids entries */
 	uint32_t max_ids;         /* max_regions, plus one for the jumbo region */
 	uint32_t n_regions;       /* published with release */

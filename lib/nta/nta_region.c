@@ -361,7 +361,7 @@ nta_region_classify(struct nta_arena *a, struct nta_region *r, uint64_t u, const
 {
 	int err;
 
-	pthread_mutex_lock(&a->lock);
+	nta_lock(&a->lock);
 	if (nta_bitmap_test(&r->head, u)) {
 		err = EALREADY;
 		*why = nta_bitmap_test(&r->free, u) ? "double free (buffer is in the free tree)" :
@@ -373,7 +373,7 @@ nta_region_classify(struct nta_arena *a, struct nta_region *r, uint64_t u, const
 		err = EINVAL;
 		*why = "interior pointer (not the start of a buffer)";
 	}
-	pthread_mutex_unlock(&a->lock);
+	nta_unlock(&a->lock);
 	return err;
 }
 

@@ -264,13 +264,13 @@ nta_verify(struct nta_arena *a)
 			goto out;
 		}
 	}
-	pthread_mutex_lock(&a->lock);
+	nta_lock(&a->lock);
 	for (i = 0; i < NTA_MAX_THREADS; i++)
 		if (a->cache[i] != NULL)
 			verify_cache(a, &v, i, a->cache[i], held);
 	for (i = 0; i < a->n_regions; i++)
 		verify_region(&v, a->regions[i], held[i]);
-	pthread_mutex_unlock(&a->lock);
+	nta_unlock(&a->lock);
 out:
 	for (i = 0; i < a->n_regions; i++)
 		free(held[i]);
