@@ -96,14 +96,41 @@ struct nta_bitmap {
 
 int nta_bitmap_init(struct nta_bitmap *bm, uint64_t nbits);
 void nta_bitmap_fini(struct nta_bitmap *bm);
-void nta_bitmap_set(struct nta_bitmap *bm, uint64_t i);
-void nta_bitmap_clear(struct nta_bitmap *bm, uint64_t i);
+/* The summary levels above word w of level 0 after it became non-zero / zero. */
+void nta_bitmap_set_up(struct nta_bitmap *bm, uint64_t w);
+void nta_bitmap_clear_up(struct nta_bitmap *bm, uint64_t w);
 /* Lowest set bit >= i, or nbits if none. */
 uint64_t nta_bitmap_next(const struct nta_bitmap *bm, uint64_t i);
 /* Highest set bit <= i, or UINT64_MAX if none. */
 uint64_t nta_bitmap_prev(const struct nta_bitmap *bm, uint64_t i);
 /* Number of summary inconsistencies. */
 unsigned int nta_bitmap_check(const struct nta_bitmap *bm);
+
+/* Set bit i: one word, and the levels above only when the word was empty. */
+static inline void
+nta_bitmap_set(struct nta_bitmap *bm, uint64_t i)
+{
+	uint64_t *w = &bm->lvl[0][i / 64];
+	uint64_t old = __atomic_load_n(w, __ATOMIC_RELAXED);
+
+	NTA_ASSERT(i < bm->nbits, "bit inside the bitmap");
+	__atomic_store_n(w, old | (UINT64_C(1) << (i % 64)), __ATOMIC_RELAXED);
+	if (old == 0)
+		nta_bitmap_set_up(bm, i / 64);
+}
+
+/* Clear bit i: one word, and the levels above only when the word empties. */
+static inline void
+nta_bitmap_clear(struct nta_bitmap *bm, uint64_t i)
+{
+	uint64_t *w = &bm->lvl[0][i / 64];
+	uint64_t v = __atomic_load_n(w, __ATOMIC_RELAXED) & ~(UINT64_C(1) << (i % 64));
+
+	NTA_ASSERT(i < bm->nbits, "bit inside the bitmap");
+	__atomic_store_n(w, v, __ATOMIC_RELAXED);
+	if (v == 0)
+		nta_bitmap_clear_up(bm, i / 64);
+}
 
 static inline bool
 nta_bitmap_test(const struct nta_bitmap *bm, uint64_t i)
@@ -119,7 +146,8 @@ nta_bitmap_test(const struct nta_bitmap *bm, uint64_t i)
  *         |left |right |parent | start | len_m1 | height | spare |
  *         +-----+------+-------+-------+--------+--------+-------+
  *
- * left, right, parent: node indices, 0 = none (node 0 is never used).
+ * left, right, parent: node indices, 0 = none (node 0 is never used, and
+ *         stays zero but for its parent, so that it reads as height 0).
  * start:  first unit of the extent; len_m1: its units minus one, so that a
  *         region of exactly 2^16 units (2 MB of 32 B units) fits 16 bits.
  * height: 1 for a leaf, 1 + max(child heights) otherwise; 0 marks a spare
@@ -133,6 +161,7 @@ nta_bitmap_test(const struct nta_bitmap *bm, uint64_t i)
  *   count = number of nodes reachable from root
  *   count + spare nodes = capacity
  *   height(root) <= 1.44 log2(count + 2)
+ *   node 0: left = right = start = len_m1 = height = 0
  */
 struct nta_node {
 	avl_t left;
@@ -152,11 +181,26 @@ _Static_assert(sizeof(struct nta_node) == 24, "an AVL node is 24 bytes with 32-b
 /* An AVL tree of n nodes is below 1.45 log2(n + 2) high: far below 255. */
 _Static_assert(NTA_AVL_BITS * 3 / 2 + 2 <= UINT8_MAX, "a node's height fits its uint8_t");
 
+/*
+ * Lengths below NTA_TREE_DIR units have a directory entry: the leftmost node
+ * of that length (its lowest start), so that a best fit for a small length is
+ * a lookup in a bitmap of 256 bits instead of a walk down the tree.
+ */
+#define NTA_TREE_DIR 256
+#define NTA_TREE_DIR_WORDS (NTA_TREE_DIR / 64)
+
 /* The node table grows by whole chunks of nodes. */
 #define NTA_NODE_CHUNK_SHIFT 8
 #define NTA_NODE_CHUNK (1u << NTA_NODE_CHUNK_SHIFT)
 
-/* The free index of one region: an AVL tree of free extents. */
+/*
+ * The free index of one region: an AVL tree of free extents, and the length
+ * directory in front of it.
+ *
+ * Directory invariants (checked by nta_tree_check()), for 0 < len < NTA_TREE_DIR:
+ *   first[len] = the node of length len with the lowest start, 0 if none
+ *   bit len of dir = (first[len] != 0); first[0] = 0, bit 0 clear
+ */
 struct nta_tree {
 	struct nta_node *node;    /* node[i] is node i; moves when it grows */
 	uint32_t n_chunks;        /* chunks allocated: n_chunks * CHUNK nodes */
@@ -166,6 +210,8 @@ struct nta_tree {
 	uint64_t count;           /* nodes in the tree */
 	avl_t root;
 	avl_t spare;              /* first spare node, 0 if none */
+	uint64_t dir[NTA_TREE_DIR_WORDS];  /* lengths that have a node */
+	avl_t first[NTA_TREE_DIR];         /* leftmost node of each short length */
 };
 
 static inline struct nta_node *

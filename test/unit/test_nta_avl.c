@@ -533,6 +533,25 @@ test_checkers_detect_corruption(void)
 	TEST_ASSERT(c.bad > 0, "own checker misses a key out of order");
 	reported = 0;
 	TEST_ASSERT_EQUAL(nta_tree_check(&t, count_report, &reported), 0, "restored tree");
+	/* The length directory: an entry that is not the lowest of its length. */
+	i = nta_node_len(nd);
+	save = t.first[i];
+	t.first[i] = save == t.root ? nta_tree_first(&t) : t.root;
+	TEST_ASSERT(nta_tree_check(&t, count_report, &reported) > 0,
+		"nta_tree_check misses a wrong directory entry");
+	t.first[i] = save;
+	/* A directory bit that says "none" where a node of that length exists. */
+	t.dir[i / 64] &= ~(UINT64_C(1) << (i % 64));
+	TEST_ASSERT(nta_tree_check(&t, count_report, &reported) > 0,
+		"nta_tree_check misses a cleared directory bit");
+	t.dir[i / 64] |= UINT64_C(1) << (i % 64);
+	/* Node 0 must read as height 0 ("none"). */
+	nta_node(&t, 0)->height = 1;
+	TEST_ASSERT(nta_tree_check(&t, count_report, &reported) > 0,
+		"nta_tree_check misses a non-zero node 0");
+	nta_node(&t, 0)->height = 0;
+	reported = 0;
+	TEST_ASSERT_EQUAL(nta_tree_check(&t, count_report, &reported), 0, "restored directory");
 	nta_tree_fini(&t);
 	return TEST_SUCCESS;
 }
