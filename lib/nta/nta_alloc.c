@@ -105,32 +105,61 @@ grow_skip(const struct nta_arena *a, size_t align)
 	return align > base_align ? (align - base_align) / NTA_UNIT : 0;
 }
 
+/* n units aligned to align from ordinary region r, or NULL. Under lock. */
+static inline void *
+region_try(struct nta_arena *a, struct nta_region *r, uint64_t n, size_t align, uint64_t need,
+		uint64_t want)
+{
+	avl_t node;
+	void *p;
+
+	if (r->max_free < want)
+		return NULL;
+	node = region_fit(r, n, align, need);
+	if (node == 0)
+		return NULL;
+	p = nta_region_take(r, node, n, align);
+	if (p != NULL)
+		nta_region_fit_update(a, r);
+	return p;
+}
+
 /* Find and take n units aligned to align from some region. Under lock. */
 static void *
 tree_alloc(struct nta_arena *a, uint64_t n, size_t align)
 {
 	uint64_t need = n + (align > NTA_UNIT ? align / NTA_UNIT - 1 : 0);
 	uint64_t want = align > NTA_UNIT ? n : need;
-	uint32_t k, nr = a->n_regions;
+	uint32_t w, first = a->jumbo == 0;   /* a jumbo region is made first */
+	const uint64_t *fw;
 	struct nta_region *r;
 	avl_t node;
+	uint64_t x;
 	void *p;
 	int err;
 
 	/*
 	 * First region that fits, lowest id first: later regions stay empty as
-	 * long as possible (a scattered arena fragments, see nta-bench).
+	 * long as possible (a scattered arena fragments, see nta-bench). The
+	 * lowest region serves most requests: try it first. Then the fit
+	 * index: the ordinary regions with an extent of at least
+	 * 2^floor(log2(want)) units, lowest id first.
 	 */
-	for (k = 0; k < nr; k++) {
-		r = a->regions[k];
-		if (r->jumbo || r->max_free < want)
-			continue;
-		node = region_fit(r, n, align, need);
-		if (node == 0)
-			continue;
-		p = nta_region_take(r, node, n, align);
+	if (first < a->n_regions) {
+		p = region_try(a, a->regions[first], n, align, need, want);
 		if (p != NULL)
 			return p;
+	}
+	if (want < (UINT64_C(1) << NTA_FIT_CLASSES)) {
+		fw = &a->fit[(size_t)(63 - __builtin_clzll(want)) * a->fit_words];
+		for (w = 0; w < a->fit_words; w++) {
+			for (x = fw[w] & ~(w == 0 ? UINT64_C(1) << first : 0); x != 0; x &= x - 1) {
+				r = a->regions[w * 64 + (uint32_t)__builtin_ctzll(x)];
+				p = region_try(a, r, n, align, need, want);
+				if (p != NULL)
+					return p;
+			}
+		}
 	}
 	/*
 	 * Grow only when the new region is sure to serve the request: a refused
@@ -145,8 +174,10 @@ tree_alloc(struct nta_arena *a, uint64_t n, size_t align)
 			node = region_fit(r, n, align, need);
 			NTA_ASSERT(node != 0, "a new region serves what it was added for");
 			p = node != 0 ? nta_region_take(r, node, n, align) : NULL;
-			if (p != NULL)
+			if (p != NULL) {
+				nta_region_fit_update(a, r);
 				return p;
+			}
 		}
 	}
 	if (a->jumbo >= 0) {

@@ -148,7 +148,10 @@ nta_arena_create(const struct nta_arena_config *cfg)
 	a->max_ids = c.max_regions + (c.jumbo_size != 0);
 	a->regions = calloc(a->max_ids, sizeof(*a->regions));
 	a->old_index = calloc(a->max_ids, sizeof(*a->old_index));
-	if (a->regions == NULL || a->old_index == NULL || reserve_range(a) != 0) {
+	a->fit_words = (a->max_ids + 63) / 64;
+	a->fit = calloc((size_t)NTA_FIT_CLASSES * a->fit_words, sizeof(*a->fit));
+	if (a->regions == NULL || a->old_index == NULL || a->fit == NULL ||
+			reserve_range(a) != 0) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -181,6 +184,7 @@ nta_arena_destroy(struct nta_arena *a)
 		free(a->old_index[i]);
 	free(a->old_index);
 	free(a->regions);
+	free(a->fit);
 	free(a->index);
 	if (a->va_len != 0)
 		munmap((void *)a->va_base, a->va_len);

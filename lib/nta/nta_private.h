@@ -301,6 +301,7 @@ struct nta_region {
 	uint64_t free_units;      /* units in the tree */
 	uint64_t max_free;        /* units of the largest free extent */
 	uint64_t nonfree_blocks;  /* used + cached blocks */
+	uint8_t fit_classes;      /* classes of the arena's fit index it is in */
 };
 
 /* One entry of a thread cache. */
@@ -389,6 +390,13 @@ struct nta_region_index {
 	struct nta_region *r[];
 };
 
+/*
+ * The fit index of an arena: class c lists the ordinary regions whose largest
+ * free extent has at least 2^c units, so that an allocation visits only
+ * regions that may serve it (lowest id first) instead of every region.
+ */
+#define NTA_FIT_CLASSES (NTA_AVL_BITS + 1)
+
 struct nta_arena {
 	uint64_t gen;             /* unique id of this arena, never 0 */
 	char name[NTA_NAME_LEN];
@@ -403,6 +411,13 @@ struct nta_arena {
 	uint32_t n_regions;       /* published with release */
 	uint32_t n_ordinary;
 	int jumbo;                /* id of the jumbo region, -1 if none */
+	/*
+	 * Fit index (under lock): bit k of word fit[c * fit_words + k / 64] is
+	 * set iff region k is ordinary and its max_free >= 2^c; fit_classes of
+	 * region k = the number of classes it is in = bit width of max_free.
+	 */
+	uint64_t *fit;
+	uint32_t fit_words;
 	/* The "cannot grow" warning, at most one a second (under lock). */
 	uint64_t grow_warn_ns;    /* when it was last logged (CLOCK_MONOTONIC) */
 	uint64_t grow_warn_quiet; /* failures not logged since */

@@ -208,6 +208,27 @@ verify_region(struct vctx *v, struct nta_region *r, const uint64_t *held)
 			" frees", r->id, r->tree.capacity, r->nonfree_blocks);
 }
 
+/* The arena's fit index: region k in class c iff ordinary and max_free >= 2^c. */
+static void
+verify_fit(struct vctx *v, const struct nta_arena *a)
+{
+	uint32_t k, c;
+
+	for (k = 0; k < a->fit_words * 64; k++) {
+		const struct nta_region *r = k < a->n_regions ? a->regions[k] : NULL;
+
+		for (c = 0; c < NTA_FIT_CLASSES; c++) {
+			bool in = (a->fit[(size_t)c * a->fit_words + k / 64] >> (k % 64)) & 1;
+			bool want = r != NULL && !r->jumbo && r->max_free >= (UINT64_C(1) << c);
+
+			if (in != want)
+				violation(v, "fit index: region %u %s class %u (largest free %"
+					PRIu64 ")", k, in ? "wrongly in" : "missing from", c,
+					r != NULL ? r->max_free : 0);
+		}
+	}
+}
+
 /*
  * What can be checked while other threads keep working: regions (all but
  * the "lost block" check, since a block on its way into or out of a cache is
@@ -226,6 +247,7 @@ nta_verify_locked(struct nta_arena *a, const struct nta_region *r,
 	for (i = 0; i < a->n_regions; i++)
 		if (r == NULL || a->regions[i] == r)
 			verify_region(&v, a->regions[i], NULL);
+	verify_fit(&v, a);
 	return v.bad;
 }
 
@@ -270,6 +292,7 @@ nta_verify(struct nta_arena *a)
 			verify_cache(a, &v, i, a->cache[i], held);
 	for (i = 0; i < a->n_regions; i++)
 		verify_region(&v, a->regions[i], held[i]);
+	verify_fit(&v, a);
 	nta_unlock(&a->lock);
 out:
 	for (i = 0; i < a->n_regions; i++)

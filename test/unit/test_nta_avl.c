@@ -556,6 +556,43 @@ test_checkers_detect_corruption(void)
 	return TEST_SUCCESS;
 }
 
+/*
+ * The arena's fit index (regions by largest free extent): kept in step by
+ * allocation and free across several regions, and nta_verify() notices a
+ * wrong bit.
+ */
+static int
+test_fit_index(void)
+{
+	struct nta_arena_config cfg = {
+		.name = "fit", .region_size = 64 * 1024, .initial_regions = 3, .max_regions = 3,
+		.flags = NTA_ARENA_F_NO_CACHE | NTA_ARENA_F_QUIET,
+	};
+	struct nta_arena *a = nta_arena_create(&cfg);
+	void *p[64];
+	uint32_t k;
+	int i;
+
+	TEST_ASSERT(a != NULL, "arena of three regions");
+	/* 4 KB buffers: 16 fill a region, so the third region gets some. */
+	for (i = 0; i < 40; i++)
+		TEST_ASSERT(p[i] = nta_alloc(a, 4096), "alloc %d", i);
+	TEST_ASSERT_EQUAL(nta_verify(a), 0, "sound after filling two regions");
+	TEST_ASSERT_EQUAL(a->regions[0]->max_free, 0, "region 0 full");
+	TEST_ASSERT(!(a->fit[0] & 1), "a full region is in no class");
+	for (i = 0; i < 40; i += 3)
+		TEST_ASSERT_EQUAL(nta_free(a, p[i]), 0, "free %d", i);
+	TEST_ASSERT_EQUAL(nta_verify(a), 0, "sound after frees in every region");
+	for (k = 0; k < NTA_FIT_CLASSES; k++) {
+		a->fit[(size_t)k * a->fit_words] ^= 2;
+		TEST_ASSERT(nta_verify(a) > 0, "nta_verify misses a wrong fit bit in class %u", k);
+		a->fit[(size_t)k * a->fit_words] ^= 2;
+	}
+	TEST_ASSERT_EQUAL(nta_verify(a), 0, "restored");
+	nta_arena_destroy(a);
+	return TEST_SUCCESS;
+}
+
 static int
 setup(void)
 {
@@ -571,6 +608,7 @@ static const struct nta_test_case cases[] = {
 	{ "mixed", test_mixed },
 	{ "extremes", test_extremes },
 	{ "checkers_detect_corruption", test_checkers_detect_corruption },
+	{ "fit_index", test_fit_index },
 	{ NULL, NULL },
 };
 
