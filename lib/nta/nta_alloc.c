@@ -229,10 +229,20 @@ alloc_fail(struct nta_arena *a, int err, size_t size)
 	return NULL;
 }
 
-/* Everything but a cache hit: argument checks, the tree, failures. */
+/* Cache entry ent (n units) of c goes to the caller: marked used. */
+static inline void *
+cache_hit(struct nta_cache *c, const struct nta_cache_ent *ent, uint64_t n)
+{
+	__atomic_store_n(ent->mark, nta_used_code(n), __ATOMIC_RELAXED);
+	nta_cnt_add(&c->hits, 1);
+	return ent->ptr;
+}
+
+/* Everything but a cache hit: argument checks, the depot, the tree, failures. */
 static __attribute__((noinline)) void *
 alloc_other(struct nta_arena *a, size_t size)
 {
+	struct nta_cache *c;
 	uint64_t n;
 	void *p;
 
@@ -241,7 +251,15 @@ alloc_other(struct nta_arena *a, size_t size)
 	n = size / NTA_UNIT + (size % NTA_UNIT != 0);
 	if (n > a->max_units)
 		return alloc_fail(a, E2BIG, size);
-	p = alloc_slow(a, nta_my_cache(a), n, NTA_UNIT);
+	c = nta_my_cache(a);
+	if (c != NULL && n < NTA_CACHE_BINS) {
+		/* Another thread's freed cacheful may be waiting in the depot. */
+		struct nta_cache_ent *ent = nta_cache_take_depot(a, c, n);
+
+		if (ent != NULL)
+			return cache_hit(nta_tl_cache, ent, n);
+	}
+	p = alloc_slow(a, c, n, NTA_UNIT);
 	return p != NULL ? p : alloc_fail(a, ENOMEM, size);
 }
 
@@ -256,11 +274,8 @@ nta_alloc(struct nta_arena *a, size_t size)
 		if (likely(c != NULL)) {
 			struct nta_cache_ent *ent = nta_cache_pop(c, n);
 
-			if (likely(ent != NULL)) {
-				__atomic_store_n(ent->mark, nta_used_code(n), __ATOMIC_RELAXED);
-				nta_cnt_add(&c->hits, 1);
-				return ent->ptr;
-			}
+			if (likely(ent != NULL))
+				return cache_hit(c, ent, n);
 		}
 	}
 	return alloc_other(a, size);
@@ -319,7 +334,13 @@ free_other(struct nta_arena *a, struct nta_cache *c, struct nta_region *r, uint6
 		uint64_t n)
 {
 	if (c != NULL && n < NTA_CACHE_BINS && n <= NTA_CACHE_UNITS_CAP) {
-		nta_cache_drain(a, c);
+		/* Full: to another thread that runs short, else to the trees. */
+		struct nta_cache *e = nta_cache_hand_over(a, c);
+
+		if (e != NULL)
+			c = e;
+		else
+			nta_cache_drain(a, c);
 		nta_cache_push(c, r, u, n);
 		nta_cnt_add(&c->frees, 1);
 		return 0;

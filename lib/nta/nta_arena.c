@@ -178,7 +178,7 @@ nta_arena_destroy(struct nta_arena *a)
 		return;
 	for (i = 0; i < a->n_regions; i++)
 		nta_region_delete(a->regions[i]);
-	for (i = 0; i < NTA_MAX_THREADS; i++)
+	for (i = 0; i < NTA_CACHE_SLOTS; i++)
 		free(a->cache[i]);
 	for (i = 0; i < a->n_old_index; i++)
 		free(a->old_index[i]);

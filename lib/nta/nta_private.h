@@ -314,6 +314,15 @@ struct nta_cache_ent {
 };
 
 #define NTA_CACHE_BINS (NTA_CACHE_MAX_UNITS + 1)
+/*
+ * Places of caches in an arena: one per thread slot, then NTA_DEPOT_MAX
+ * depot places (full caches handed over), then as many spare places (empty
+ * caches for the next hand-overs).
+ */
+#define NTA_DEPOT_MAX 4
+#define NTA_CACHE_DEPOT NTA_MAX_THREADS
+#define NTA_CACHE_SPARE (NTA_MAX_THREADS + NTA_DEPOT_MAX)
+#define NTA_CACHE_SLOTS (NTA_MAX_THREADS + 2 * NTA_DEPOT_MAX)
 #define NTA_CACHE_CAP (NTA_CACHE_SIZE > 0 ? NTA_CACHE_SIZE : 1)
 /* Most units a cache holds: a thread never sits on more than this. */
 #define NTA_CACHE_UNITS_CAP ((uint64_t)NTA_CACHE_MAX_BYTES / NTA_UNIT)
@@ -324,9 +333,10 @@ _Static_assert(NTA_CACHE_CAP <= UINT16_MAX,
 _Static_assert(NTA_REGION_MAX_UNITS - 1 <= UINT32_MAX, "a unit index fits nta_cache_ent.unit");
 
 /*
- * A per-thread cache of freed buffers, binned by exact unit count. Only its
- * thread touches it (nta_verify() and nta_cache_flush_all() require the
- * arena to be quiescent).
+ * A per-thread cache of freed buffers, binned by exact unit count. Only the
+ * thread whose slot holds it touches it, or anyone under the arena lock while
+ * it sits in the depot or as the spare (see struct nta_arena); nta_verify()
+ * and nta_cache_flush_all() require the arena to be quiescent.
  *
  * Invariants:
  *   count = Σ over bins of the bin's list length <= NTA_CACHE_SIZE
@@ -436,7 +446,18 @@ struct nta_arena {
 	struct nta_region_index *index;     /* current lookup table */
 	struct nta_region_index **old_index;  /* max_ids entries */
 	uint32_t n_old_index;
-	struct nta_cache *cache[NTA_MAX_THREADS];
+	/*
+	 * Caches by thread slot, then (under lock) the depot places, full
+	 * caches a freeing thread handed over for an allocating one, and the
+	 * spare places, empty caches for the next hand-overs. A cache moves
+	 * between these places whole (with its counters) and is freed only
+	 * with the arena. hungry: slot + 1 of the last thread that missed its cache
+	 * while the depot was empty, 0 if none (a hint, read without lock).
+	 * Invariants (checked by nta_verify()): no cache is in two places; the
+	 * spares hold no buffer.
+	 */
+	struct nta_cache *cache[NTA_CACHE_SLOTS];
+	int hungry;
 	/* Counters under lock. */
 	uint64_t allocs;
 	uint64_t frees;

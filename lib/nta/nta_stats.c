@@ -67,7 +67,7 @@ nta_stats_get(struct nta_arena *a, struct nta_stats *st)
 	st->tree_frees = a->tree_frees;
 	st->merges = a->merges;
 	nta_unlock(&a->lock);
-	for (i = 0; i < NTA_MAX_THREADS; i++) {
+	for (i = 0; i < NTA_CACHE_SLOTS; i++) {
 		const struct nta_cache *c = __atomic_load_n(&a->cache[i], __ATOMIC_ACQUIRE);
 
 		if (c == NULL)

@@ -208,6 +208,21 @@ verify_region(struct vctx *v, struct nta_region *r, const uint64_t *held)
 			" frees", r->id, r->tree.capacity, r->nonfree_blocks);
 }
 
+/* Every cache in one place only; the spares empty. */
+static void
+verify_places(struct vctx *v, const struct nta_arena *a)
+{
+	uint32_t i, j;
+
+	for (i = NTA_CACHE_SPARE; i < NTA_CACHE_SLOTS; i++)
+		if (a->cache[i] != NULL && a->cache[i]->count != 0)
+			violation(v, "spare cache %u holds %u buffers", i, a->cache[i]->count);
+	for (i = 0; i < NTA_CACHE_SLOTS; i++)
+		for (j = i + 1; a->cache[i] != NULL && j < NTA_CACHE_SLOTS; j++)
+			if (a->cache[i] == a->cache[j])
+				violation(v, "cache in two places (%u and %u)", i, j);
+}
+
 /* The arena's fit index: region k in class c iff ordinary and max_free >= 2^c. */
 static void
 verify_fit(struct vctx *v, const struct nta_arena *a)
@@ -241,13 +256,14 @@ nta_verify_locked(struct nta_arena *a, const struct nta_region *r,
 	struct vctx v = { .arena = a->name };
 	uint32_t s, i;
 
-	for (s = 0; mine != NULL && s < NTA_MAX_THREADS; s++)
+	for (s = 0; mine != NULL && s < NTA_CACHE_SLOTS; s++)
 		if (a->cache[s] == mine)
 			verify_cache(a, &v, s, mine, NULL);
 	for (i = 0; i < a->n_regions; i++)
 		if (r == NULL || a->regions[i] == r)
 			verify_region(&v, a->regions[i], NULL);
 	verify_fit(&v, a);
+	verify_places(&v, a);
 	return v.bad;
 }
 
@@ -287,12 +303,13 @@ nta_verify(struct nta_arena *a)
 		}
 	}
 	nta_lock(&a->lock);
-	for (i = 0; i < NTA_MAX_THREADS; i++)
+	for (i = 0; i < NTA_CACHE_SLOTS; i++)
 		if (a->cache[i] != NULL)
 			verify_cache(a, &v, i, a->cache[i], held);
 	for (i = 0; i < a->n_regions; i++)
 		verify_region(&v, a->regions[i], held[i]);
 	verify_fit(&v, a);
+	verify_places(&v, a);
 	nta_unlock(&a->lock);
 out:
 	for (i = 0; i < a->n_regions; i++)
