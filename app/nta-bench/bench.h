@@ -155,6 +155,9 @@ int buddy_walk(const struct buddy *b, int (*fn)(void *arg, size_t off, size_t by
 #define TARGET_TREE_VS_JE_IMIX 4.0   /* tree path (no cache) / jemalloc, IMIX */
 #define TARGET_TREE_VS_JE_JUMBO 3.0
 #define TARGET_P999_IMIX_NS 100.0
+/* (reserved + metadata) / requested, caches counted: IMIX, jumbo. */
+#define TARGET_MEM_IMIX 1.03
+#define TARGET_MEM_JUMBO 1.01
 
 /* Sections of the run (--only). */
 enum {

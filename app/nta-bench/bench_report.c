@@ -448,6 +448,18 @@ bench_print_targets(void)
 					"NTA reserved/requested on IMIX (bytes_used only) = %.4f "
 					"<= %.2f", u, TARGET_IMIX_RATIO);
 		}
+		for (mi = 0; mi < N_MIX; mi++) {
+			const struct tp_result *m = &bench_tp[mi][BA_NTA];
+			double lim = mi == 0 ? TARGET_MEM_IMIX : TARGET_MEM_JUMBO;
+			bool ok = m->ok && m->mem.reserved >= 0 && m->mem.metadata >= 0;
+			double all = ok ? (double)(m->mem.reserved + m->mem.metadata) /
+				(double)m->requested : 0;
+
+			target(ok, all <= lim, "%s: NTA (reserved + metadata) / requested, "
+					"caches counted = %.4f <= %.2f (metadata %.1f KB)",
+					bench_mixes[mi].name, all, lim,
+					ok ? (double)m->mem.metadata / 1024 : 0);
+		}
 	}
 	if (bench_opt.sections & SEC_THROUGHPUT) {
 		for (mi = 0; mi < N_MIX; mi++) {
