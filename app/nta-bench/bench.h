@@ -155,13 +155,17 @@ int buddy_walk(const struct buddy *b, int (*fn)(void *arg, size_t off, size_t by
 #define TARGET_TREE_VS_JE_IMIX 4.0   /* tree path (no cache) / jemalloc, IMIX */
 #define TARGET_TREE_VS_JE_JUMBO 3.0
 #define TARGET_P999_IMIX_NS 100.0
+/* (reserved + metadata) / requested, caches counted: IMIX, jumbo. */
+#define TARGET_MEM_IMIX 1.03
+#define TARGET_MEM_JUMBO 1.01
 
 /* Sections of the run (--only). */
 enum {
 	SEC_THROUGHPUT = 1,
 	SEC_MEMORY = 2,
 	SEC_FRAG = 4,
-	SEC_ALL = 7,
+	SEC_XTHREAD = 8,
+	SEC_ALL = 15,
 };
 
 /* The command line (bench_args.c); read-only once parsed. */
@@ -179,6 +183,7 @@ struct bench_opt {
 	unsigned int n_frag;
 	bool skip[BA_COUNT];
 	const char *map_dir;   /* --map-dir: where frag maps go; NULL: none */
+	const char *svg;       /* --svg: the chart of ratios; NULL: none */
 };
 
 extern struct bench_opt bench_opt;
@@ -302,6 +307,18 @@ void bench_timer_calibrate(void);
 /* Fill bench_tp; timed: the throughput runs too (else the memory figures only). 0 or -1. */
 int bench_throughput_run(bool timed);
 
+/* Results of the cross-thread section, one per mix and allocator. */
+struct xt_result {
+	bool ok;
+	char why[200];
+	double ns_pair;        /* wall-clock ns per pair, median over runs */
+};
+
+extern struct xt_result bench_xt[N_MIX][BA_COUNT];
+
+/* bench_xthread.c: section 4, filling bench_xt. */
+void bench_xthread_run(void);
+
 /* bench_frag.c: section 3, filling bench_fr. */
 void bench_frag_run(void);
 /* The pictures drawn from the maps of --map-dir, or how to draw them (stdout). */
@@ -341,6 +358,9 @@ void bench_print_header(int argc, char **argv);
 void bench_print_throughput(void);
 void bench_print_memory(void);
 void bench_print_frag(void);
+void bench_print_xthread(void);
 void bench_print_targets(void);
+/* --svg: the time ratios of every rival against NTA as a bar chart. 0 or -1. */
+int bench_write_svg(const char *path);
 
 #endif /* NTA_BENCH_H */

@@ -18,6 +18,7 @@ struct bench_opt bench_opt = {
 	.ops = 10000000,
 	.runs = 5,
 	.sections = SEC_ALL,
+	.hugetlbfs = true,
 	.seed = 0x4e5441u,
 	.frag_mb = { 64, 2 },
 	.n_frag = 2,
@@ -29,7 +30,8 @@ usage(FILE *f, const char *prog)
 	fprintf(f,
 		"Usage: %s [options]\n"
 		"Benchmark NTA against glibc malloc, jemalloc, mimalloc, rte_malloc and a\n"
-		"power-of-two buddy allocator on identical traces (single thread).\n"
+		"power-of-two buddy allocator on identical traces (single thread; the xthread\n"
+		"section: one thread allocates, another frees).\n"
 		"\n"
 		"  --quick           a few seconds (CI smoke): --steps 20000 --ops 200000\n"
 		"                    --runs 3 (explicit options given after it still win)\n"
@@ -37,7 +39,8 @@ usage(FILE *f, const char *prog)
 		"  --ops N           random operations per fragmentation case (10000000)\n"
 		"  --runs N          timed runs per allocator; the median is reported (5)\n"
 		"  --only LIST       sections to run, comma separated: throughput, memory,\n"
-		"                    frag (all)\n"
+		"                    frag, xthread (one thread allocates, another frees)\n"
+		"                    (all)\n"
 		"  --frag-mb LIST    fixed arena sizes in MB for the frag section, powers of\n"
 		"                    two, comma separated, at most %d (64,2)\n"
 		"  --alloc LIST      allocators to run, comma separated (all): nta,\n"
@@ -48,7 +51,10 @@ usage(FILE *f, const char *prog)
 		"                    DIR/{nta,pow2}-<MB>MB-<occ>.json (nta_dump_map format)\n"
 		"                    and draw DIR/frag-<MB>MB-<occ>.svg with nta-map\n"
 		"  --seed N          seed of the traces (0x4e5441)\n"
-		"  --hugetlbfs       NTA arenas on hugetlbfs instead of anonymous memory\n"
+		"  --hugetlbfs       NTA arenas on hugetlbfs (the default: the deployment)\n"
+		"  --anonymous       NTA arenas on anonymous memory instead of hugetlbfs\n"
+		"  --svg FILE        also draw the time ratios of every rival against NTA\n"
+		"                    (throughput and across threads) as an SVG chart in FILE\n"
 		"  --no-dpdk         do not start the EAL (no rte_malloc rows)\n"
 		"  --csv             print CSV instead of tables\n"
 		"  --help            this text\n"
@@ -122,9 +128,11 @@ section_one(const char *tok)
 		bench_opt.sections |= SEC_MEMORY;
 	else if (strcmp(tok, "frag") == 0)
 		bench_opt.sections |= SEC_FRAG;
+	else if (strcmp(tok, "xthread") == 0)
+		bench_opt.sections |= SEC_XTHREAD;
 	else {
 		fprintf(stderr, "nta-bench: --only: unknown section '%s' (throughput, "
-				"memory, frag)\n", tok);
+				"memory, frag, xthread)\n", tok);
 		return -1;
 	}
 	return 0;
@@ -205,7 +213,7 @@ int
 bench_parse_args(int argc, char **argv)
 {
 	enum { O_QUICK = 256, O_STEPS, O_OPS, O_RUNS, O_ONLY, O_FRAG, O_SEED, O_HUGE,
-		O_NODPDK, O_CSV, O_HELP, O_ALLOC, O_MAPDIR };
+		O_NODPDK, O_CSV, O_HELP, O_ALLOC, O_MAPDIR, O_ANON, O_SVG };
 	static const struct option lo[] = {
 		{ "quick", no_argument, NULL, O_QUICK },
 		{ "steps", required_argument, NULL, O_STEPS },
@@ -217,6 +225,8 @@ bench_parse_args(int argc, char **argv)
 		{ "alloc", required_argument, NULL, O_ALLOC },
 		{ "map-dir", required_argument, NULL, O_MAPDIR },
 		{ "hugetlbfs", no_argument, NULL, O_HUGE },
+		{ "anonymous", no_argument, NULL, O_ANON },
+		{ "svg", required_argument, NULL, O_SVG },
 		{ "no-dpdk", no_argument, NULL, O_NODPDK },
 		{ "csv", no_argument, NULL, O_CSV },
 		{ "help", no_argument, NULL, O_HELP },
@@ -268,6 +278,16 @@ bench_parse_args(int argc, char **argv)
 			break;
 		case O_HUGE:
 			bench_opt.hugetlbfs = true;
+			break;
+		case O_ANON:
+			bench_opt.hugetlbfs = false;
+			break;
+		case O_SVG:
+			if (*optarg == '\0') {
+				fprintf(stderr, "nta-bench: --svg needs a file name\n");
+				return -1;
+			}
+			bench_opt.svg = optarg;
 			break;
 		case O_NODPDK:
 			bench_opt.no_dpdk = true;

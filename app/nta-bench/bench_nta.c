@@ -76,8 +76,9 @@ nta_init_flags(struct bench_alloc *a, const struct bench_params *p, unsigned int
 	}
 	c->arena = nta_arena_create(&cfg);
 	if (c->arena == NULL) {
-		snprintf(a->why, sizeof(a->why), "nta_arena_create: %s",
-				nta_strerror(nta_errno));
+		snprintf(a->why, sizeof(a->why), "nta_arena_create: %s%s",
+				nta_strerror(nta_errno), bench_hugetlbfs ?
+				" (hugetlbfs; --anonymous: anonymous memory)" : "");
 		free(c);
 		return -1;
 	}

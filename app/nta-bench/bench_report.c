@@ -70,6 +70,29 @@ bench_print_header(int argc, char **argv)
 			bench_opt.ops, bench_opt.quick ? " (--quick)" : "");
 }
 
+/*
+ * The first cells of a timed row: mix, allocator, ns/pair, Mpairs/s and the
+ * ratio to ref in columns 0-4. Not measured: "n/a", why in column note, the
+ * row done, and false.
+ */
+static bool
+time_cells(struct table *t, unsigned int mi, unsigned int ai, bool ok, const char *why,
+		unsigned int note, double ns_pair, double ref)
+{
+	table_set(t, 0, "%s", bench_mixes[mi].name);
+	table_set(t, 1, "%s", bench_allocs[ai].name);
+	if (!ok) {
+		table_set(t, 2, "n/a");
+		table_set(t, note, "%.*s", CELL - 1, why);
+		table_row_done(t);
+		return false;
+	}
+	table_set(t, 2, "%.1f", ns_pair);
+	table_set(t, 3, "%.1f", 1000.0 / ns_pair);
+	fmt_ratio(table_cell(t, 4), ns_pair, ref);
+	return true;
+}
+
 void
 bench_print_throughput(void)
 {
@@ -87,17 +110,8 @@ bench_print_throughput(void)
 		for (ai = 0; ai < BA_COUNT; ai++) {
 			struct tp_result *r = &bench_tp[mi][ai];
 
-			table_set(&t, 0, "%s", bench_mixes[mi].name);
-			table_set(&t, 1, "%s", bench_allocs[ai].name);
-			if (!r->ok) {
-				table_set(&t, 2, "n/a");
-				table_set(&t, 10, "%.*s", CELL - 1, r->why);
-				table_row_done(&t);
+			if (!time_cells(&t, mi, ai, r->ok, r->why, 10, r->ns_pair, ref))
 				continue;
-			}
-			table_set(&t, 2, "%.1f", r->ns_pair);
-			table_set(&t, 3, "%.1f", 1000.0 / r->ns_pair);
-			fmt_ratio(table_cell(&t, 4), r->ns_pair, ref);
 			table_set(&t, 5, "%.0f", r->p50);
 			table_set(&t, 6, "%.0f", r->p99);
 			table_set(&t, 7, "%.0f", r->p999);
@@ -335,6 +349,40 @@ bench_print_frag(void)
 	bench_frag_print_maps();
 }
 
+void
+bench_print_xthread(void)
+{
+	struct table t;
+	unsigned int mi, ai;
+
+	table_init(&t, "xthread", 6, "mix", "allocator", "ns/pair", "Mpairs/s", "time vs NTA",
+			"note");
+	table_left(&t, 1);
+	table_left(&t, 5);
+	for (mi = 0; mi < N_MIX; mi++) {
+		const struct xt_result *n = &bench_xt[mi][BA_NTA];
+
+		for (ai = 0; ai < BA_COUNT; ai++) {
+			const struct xt_result *r = &bench_xt[mi][ai];
+
+			if (ai == BA_RTE || ai == BA_POW2)
+				continue;
+			if (time_cells(&t, mi, ai, r->ok, r->why, 5, r->ns_pair,
+					n->ok ? n->ns_pair : 0))
+				table_row_done(&t);
+		}
+	}
+	if (!bench_opt.csv)
+		printf("### Across threads: one thread allocates, another frees (%" PRIu64
+				" buffers per run, median of %u runs)\n\n"
+				"The allocating thread (an RX core) passes each buffer through a "
+				"ring of 1024 to a second thread (a worker) that frees it; the two "
+				"are pinned to CPUs 0 and 1. ns/pair in wall-clock time over the "
+				"whole run (both threads busy). \"time vs NTA\" > 1: slower than "
+				"NTA.\n\n", bench_opt.steps, bench_opt.runs);
+	table_print(&t);
+}
+
 /* One target line: SKIP when not measured, else PASS or FAIL. */
 static void
 target(bool measured, bool pass, const char *fmt, ...)
@@ -400,6 +448,18 @@ bench_print_targets(void)
 					"NTA reserved/requested on IMIX (bytes_used only) = %.4f "
 					"<= %.2f", u, TARGET_IMIX_RATIO);
 		}
+		for (mi = 0; mi < N_MIX; mi++) {
+			const struct tp_result *m = &bench_tp[mi][BA_NTA];
+			double lim = mi == 0 ? TARGET_MEM_IMIX : TARGET_MEM_JUMBO;
+			bool ok = m->ok && m->mem.reserved >= 0 && m->mem.metadata >= 0;
+			double all = ok ? (double)(m->mem.reserved + m->mem.metadata) /
+				(double)m->requested : 0;
+
+			target(ok, all <= lim, "%s: NTA (reserved + metadata) / requested, "
+					"caches counted = %.4f <= %.2f (metadata %.1f KB)",
+					bench_mixes[mi].name, all, lim,
+					ok ? (double)m->mem.metadata / 1024 : 0);
+		}
 	}
 	if (bench_opt.sections & SEC_THROUGHPUT) {
 		for (mi = 0; mi < N_MIX; mi++) {
@@ -420,6 +480,19 @@ bench_print_targets(void)
 					"%s: NTA p99.9 alloc latency %.0f ns < %.0f ns",
 					bench_mixes[mi].name, n->p999, TARGET_P999_NS);
 			print_targets_11(mi);
+		}
+	}
+	if (bench_opt.sections & SEC_XTHREAD) {
+		for (mi = 0; mi < N_MIX; mi++) {
+			const struct xt_result *n = &bench_xt[mi][BA_NTA];
+			const struct xt_result *je = &bench_xt[mi][BA_JEMALLOC];
+			const struct xt_result *mm = &bench_xt[mi][BA_MIMALLOC];
+
+			target(n->ok && je->ok && mm->ok, n->ok && je->ok && mm->ok &&
+					n->ns_pair <= je->ns_pair && n->ns_pair <= mm->ns_pair,
+					"%s: NTA across threads (one allocates, one frees) >= jemalloc "
+					"and mimalloc (%.1f vs %.1f and %.1f ns/pair)",
+					bench_mixes[mi].name, n->ns_pair, je->ns_pair, mm->ns_pair);
 		}
 	}
 	if (!bench_opt.csv)

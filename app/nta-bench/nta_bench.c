@@ -11,7 +11,8 @@
  *               frees a random live buffer and allocates a new one;
  *   memory      bytes reserved / bytes requested for the same live sets;
  *   frag        external fragmentation after long random churn at a given
- *               occupancy of a fixed-size arena.
+ *               occupancy of a fixed-size arena;
+ *   xthread     one thread allocates, another frees (RX core and worker).
  *
  * Not a test: it asserts nothing but prints PASS/FAIL against the targets
  * of the design, and always exits 0 when it could measure.
@@ -22,6 +23,8 @@
  *   bench_throughput.c  sections 1 and 2: the trace, timed (throughput,
  *                       latency) and its live set (memory)
  *   bench_frag.c        section 3: fragmentation
+ *   bench_xthread.c     section 4: across threads
+ *   bench_svg.c         --svg: the ratios as a chart
  *   bench_table.c       Markdown/CSV tables
  *   bench_report.c      the report: header, tables, targets
  *   bench_nta.c, bench_rivals.c, bench_rte.c, bench_buddy.c: the allocators
@@ -55,6 +58,8 @@ main(int argc, char **argv)
 		return 1;
 	if (bench_opt.sections & SEC_FRAG)
 		bench_frag_run();
+	if (bench_opt.sections & SEC_XTHREAD)
+		bench_xthread_run();
 	fprintf(stderr, "nta-bench: done\n");
 
 	bench_print_header(argc, argv);
@@ -64,9 +69,13 @@ main(int argc, char **argv)
 		bench_print_memory();
 	if (bench_opt.sections & SEC_FRAG)
 		bench_print_frag();
-	if (bench_opt.sections & (SEC_THROUGHPUT | SEC_MEMORY))
+	if (bench_opt.sections & SEC_XTHREAD)
+		bench_print_xthread();
+	if (bench_opt.sections & (SEC_THROUGHPUT | SEC_MEMORY | SEC_XTHREAD))
 		bench_print_targets();
 	fflush(stdout);
+	if (bench_opt.svg != NULL && bench_write_svg(bench_opt.svg) != 0)
+		rc = 1;
 	bench_dpdk_fini();
-	return 0;
+	return rc;
 }

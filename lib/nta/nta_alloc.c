@@ -105,32 +105,61 @@ grow_skip(const struct nta_arena *a, size_t align)
 	return align > base_align ? (align - base_align) / NTA_UNIT : 0;
 }
 
+/* n units aligned to align from ordinary region r, or NULL. Under lock. */
+static inline void *
+region_try(struct nta_arena *a, struct nta_region *r, uint64_t n, size_t align, uint64_t need,
+		uint64_t want)
+{
+	avl_t node;
+	void *p;
+
+	if (r->max_free < want)
+		return NULL;
+	node = region_fit(r, n, align, need);
+	if (node == 0)
+		return NULL;
+	p = nta_region_take(r, node, n, align);
+	if (p != NULL)
+		nta_region_fit_update(a, r);
+	return p;
+}
+
 /* Find and take n units aligned to align from some region. Under lock. */
 static void *
 tree_alloc(struct nta_arena *a, uint64_t n, size_t align)
 {
 	uint64_t need = n + (align > NTA_UNIT ? align / NTA_UNIT - 1 : 0);
 	uint64_t want = align > NTA_UNIT ? n : need;
-	uint32_t k, nr = a->n_regions;
+	uint32_t w, first = a->jumbo == 0;   /* a jumbo region is made first */
+	const uint64_t *fw;
 	struct nta_region *r;
 	avl_t node;
+	uint64_t x;
 	void *p;
 	int err;
 
 	/*
 	 * First region that fits, lowest id first: later regions stay empty as
-	 * long as possible (a scattered arena fragments, see nta-bench).
+	 * long as possible (a scattered arena fragments, see nta-bench). The
+	 * lowest region serves most requests: try it first. Then the fit
+	 * index: the ordinary regions with an extent of at least
+	 * 2^floor(log2(want)) units, lowest id first.
 	 */
-	for (k = 0; k < nr; k++) {
-		r = a->regions[k];
-		if (r->jumbo || r->max_free < want)
-			continue;
-		node = region_fit(r, n, align, need);
-		if (node == 0)
-			continue;
-		p = nta_region_take(r, node, n, align);
+	if (first < a->n_regions) {
+		p = region_try(a, a->regions[first], n, align, need, want);
 		if (p != NULL)
 			return p;
+	}
+	if (want < (UINT64_C(1) << NTA_FIT_CLASSES)) {
+		fw = &a->fit[(size_t)(63 - __builtin_clzll(want)) * a->fit_words];
+		for (w = 0; w < a->fit_words; w++) {
+			for (x = fw[w] & ~(w == 0 ? UINT64_C(1) << first : 0); x != 0; x &= x - 1) {
+				r = a->regions[w * 64 + (uint32_t)__builtin_ctzll(x)];
+				p = region_try(a, r, n, align, need, want);
+				if (p != NULL)
+					return p;
+			}
+		}
 	}
 	/*
 	 * Grow only when the new region is sure to serve the request: a refused
@@ -145,8 +174,10 @@ tree_alloc(struct nta_arena *a, uint64_t n, size_t align)
 			node = region_fit(r, n, align, need);
 			NTA_ASSERT(node != 0, "a new region serves what it was added for");
 			p = node != 0 ? nta_region_take(r, node, n, align) : NULL;
-			if (p != NULL)
+			if (p != NULL) {
+				nta_region_fit_update(a, r);
 				return p;
+			}
 		}
 	}
 	if (a->jumbo >= 0) {
@@ -165,7 +196,7 @@ alloc_slow(struct nta_arena *a, struct nta_cache *c, uint64_t n, size_t align)
 {
 	void *p;
 
-	pthread_mutex_lock(&a->lock);
+	nta_lock(&a->lock);
 	p = tree_alloc(a, n, align);
 	if (p != NULL) {
 		a->tree_allocs++;
@@ -173,7 +204,7 @@ alloc_slow(struct nta_arena *a, struct nta_cache *c, uint64_t n, size_t align)
 			a->allocs++;
 		NTA_VERIFY_MUTATION(a, nta_region_lookup(a, p), c, "tree allocation");
 	}
-	pthread_mutex_unlock(&a->lock);
+	nta_unlock(&a->lock);
 	if (p == NULL && c != NULL && c->count > 0) {
 		/* Our own cache may hold what is missing: give it back, retry. */
 		nta_cache_drain(a, c);
@@ -198,10 +229,20 @@ alloc_fail(struct nta_arena *a, int err, size_t size)
 	return NULL;
 }
 
-/* Everything but a cache hit: argument checks, the tree, failures. */
+/* Cache entry ent (n units) of c goes to the caller: marked used. */
+static inline void *
+cache_hit(struct nta_cache *c, const struct nta_cache_ent *ent, uint64_t n)
+{
+	__atomic_store_n(ent->mark, nta_used_code(n), __ATOMIC_RELAXED);
+	nta_cnt_add(&c->hits, 1);
+	return ent->ptr;
+}
+
+/* Everything but a cache hit: argument checks, the depot, the tree, failures. */
 static __attribute__((noinline)) void *
 alloc_other(struct nta_arena *a, size_t size)
 {
+	struct nta_cache *c;
 	uint64_t n;
 	void *p;
 
@@ -210,7 +251,15 @@ alloc_other(struct nta_arena *a, size_t size)
 	n = size / NTA_UNIT + (size % NTA_UNIT != 0);
 	if (n > a->max_units)
 		return alloc_fail(a, E2BIG, size);
-	p = alloc_slow(a, nta_my_cache(a), n, NTA_UNIT);
+	c = nta_my_cache(a);
+	if (c != NULL && n < NTA_CACHE_BINS) {
+		/* Another thread's freed cacheful may be waiting in the depot. */
+		struct nta_cache_ent *ent = nta_cache_take_depot(a, c, n);
+
+		if (ent != NULL)
+			return cache_hit(nta_tl_cache, ent, n);
+	}
+	p = alloc_slow(a, c, n, NTA_UNIT);
 	return p != NULL ? p : alloc_fail(a, ENOMEM, size);
 }
 
@@ -225,11 +274,8 @@ nta_alloc(struct nta_arena *a, size_t size)
 		if (likely(c != NULL)) {
 			struct nta_cache_ent *ent = nta_cache_pop(c, n);
 
-			if (likely(ent != NULL)) {
-				__atomic_store_n(ent->mark, nta_used_code(n), __ATOMIC_RELAXED);
-				nta_cnt_add(&c->hits, 1);
-				return ent->ptr;
-			}
+			if (likely(ent != NULL))
+				return cache_hit(c, ent, n);
 		}
 	}
 	return alloc_other(a, size);
@@ -288,17 +334,23 @@ free_other(struct nta_arena *a, struct nta_cache *c, struct nta_region *r, uint6
 		uint64_t n)
 {
 	if (c != NULL && n < NTA_CACHE_BINS && n <= NTA_CACHE_UNITS_CAP) {
-		nta_cache_drain(a, c);
+		/* Full: to another thread that runs short, else to the trees. */
+		struct nta_cache *e = nta_cache_hand_over(a, c);
+
+		if (e != NULL)
+			c = e;
+		else
+			nta_cache_drain(a, c);
 		nta_cache_push(c, r, u, n);
 		nta_cnt_add(&c->frees, 1);
 		return 0;
 	}
-	pthread_mutex_lock(&a->lock);
+	nta_lock(&a->lock);
 	nta_region_give(a, r, u, n);
 	a->frees++;
 	a->tree_frees++;
 	NTA_VERIFY_MUTATION(a, r, c, "free to a tree");
-	pthread_mutex_unlock(&a->lock);
+	nta_unlock(&a->lock);
 	return 0;
 }
 

@@ -19,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "nta_cache.h"
 #include "nta_region.h"
@@ -141,11 +144,14 @@ nta_arena_create(const struct nta_arena_config *cfg)
 	a->page_size = page;
 	a->region_units = c.region_size / NTA_UNIT;
 	a->max_units = c.jumbo_size > c.region_size ? c.jumbo_size / NTA_UNIT : a->region_units;
-	pthread_mutex_init(&a->lock, NULL);
+	a->lock.v = 0;
 	a->max_ids = c.max_regions + (c.jumbo_size != 0);
 	a->regions = calloc(a->max_ids, sizeof(*a->regions));
 	a->old_index = calloc(a->max_ids, sizeof(*a->old_index));
-	if (a->regions == NULL || a->old_index == NULL || reserve_range(a) != 0) {
+	a->fit_words = (a->max_ids + 63) / 64;
+	a->fit = calloc((size_t)NTA_FIT_CLASSES * a->fit_words, sizeof(*a->fit));
+	if (a->regions == NULL || a->old_index == NULL || a->fit == NULL ||
+			reserve_range(a) != 0) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -172,17 +178,17 @@ nta_arena_destroy(struct nta_arena *a)
 		return;
 	for (i = 0; i < a->n_regions; i++)
 		nta_region_delete(a->regions[i]);
-	for (i = 0; i < NTA_MAX_THREADS; i++)
+	for (i = 0; i < NTA_CACHE_SLOTS; i++)
 		free(a->cache[i]);
 	for (i = 0; i < a->n_old_index; i++)
 		free(a->old_index[i]);
 	free(a->old_index);
 	free(a->regions);
+	free(a->fit);
 	free(a->index);
 	if (a->va_len != 0)
 		munmap((void *)a->va_base, a->va_len);
 	free(a->slot);
-	pthread_mutex_destroy(&a->lock);
 	free(a);
 }
 
@@ -231,27 +237,68 @@ nta_arena_add_memory(struct nta_arena *a, void *addr, size_t len, uint64_t iova)
 	}
 	len -= len % NTA_UNIT;
 	n = len / a->region_size + (len % a->region_size != 0);
-	pthread_mutex_lock(&a->lock);
+	nta_lock(&a->lock);
 	if (nta_region_overlaps(a, addr, len)) {
-		pthread_mutex_unlock(&a->lock);
+		nta_unlock(&a->lock);
 		nta_arena_log(a, NTA_LOG_ERR, "%s: memory %p+%zu overlaps a region", a->name, addr,
 			len);
 		return nta_fail(EINVAL);
 	}
 	/* All or nothing: refuse memory for more regions than may still be added. */
 	if (n > a->cfg.max_regions - a->n_ordinary) {
-		pthread_mutex_unlock(&a->lock);
+		nta_unlock(&a->lock);
 		nta_arena_log(a, NTA_LOG_ERR, "%s: add_memory: %zu bytes need %zu regions, %u "
 			"more allowed", a->name, len, n, a->cfg.max_regions - a->n_ordinary);
 		return nta_fail(ENOSPC);
 	}
 	first = (int)a->n_regions;
 	err = add_regions(a, addr, len, n, iova);
-	pthread_mutex_unlock(&a->lock);
+	nta_unlock(&a->lock);
 	if (err != 0) {
 		nta_arena_log(a, NTA_LOG_ERR, "%s: add_memory of %zu bytes: %s (nothing added)",
 			a->name, len, nta_strerror(-err));
 		return nta_fail(-err);
 	}
 	return first;
+}
+
+/* Rounds of the spin before a contended lock sleeps: about a tree operation. */
+#define LOCK_SPINS 128
+
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield" ::: "memory");
+#endif
+}
+
+void
+nta_lock_wait(struct nta_lock *l)
+{
+	uint32_t v;
+	int k;
+
+	/* The holder is likely inside a short tree operation: spin first. */
+	for (k = 0; k < LOCK_SPINS; k++) {
+		v = __atomic_load_n(&l->v, __ATOMIC_RELAXED);
+		if (v == 0 && __atomic_compare_exchange_n(&l->v, &v, 1, false,
+				__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return;
+		cpu_relax();
+	}
+	/*
+	 * Sleep. Whoever takes the lock from here on marks it 2 (sleepers
+	 * maybe), so that its release wakes the next one.
+	 */
+	while (__atomic_exchange_n(&l->v, 2, __ATOMIC_ACQUIRE) != 0)
+		syscall(SYS_futex, &l->v, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+}
+
+void
+nta_lock_wake(struct nta_lock *l)
+{
+	syscall(SYS_futex, &l->v, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }

@@ -32,10 +32,11 @@
 
 #define N(t, i) nta_node((t), (i))
 
+/* Height of node i; node 0 ("none") is all zero, so no test is needed. */
 static inline uint32_t
 ht(const struct nta_tree *t, avl_t i)
 {
-	return i != 0 ? N(t, i)->height : 0;
+	return N(t, i)->height;
 }
 
 static inline void
@@ -143,6 +144,42 @@ rebalance(struct nta_tree *t, avl_t i)
 	}
 	fix_height(t, i);
 	return i;
+}
+
+/* Node i (of the tree, with its current key) becomes first[] of its length if leftmost. */
+static inline void
+dir_add(struct nta_tree *t, avl_t i)
+{
+	const struct nta_node *n = N(t, i);
+	uint64_t len = nta_node_len(n);
+	avl_t f;
+
+	if (len >= NTA_TREE_DIR)
+		return;
+	f = t->first[len];
+	/* Without branches: whether a new extent is the lowest is a coin toss. */
+	t->first[len] = f == 0 || n->start < N(t, f)->start ? i : f;
+	t->dir[len / 64] |= UINT64_C(1) << (len % 64);
+}
+
+/* Node i (still in the tree, with its current key) is about to leave its length. */
+static inline void
+dir_drop(struct nta_tree *t, avl_t i)
+{
+	const struct nta_node *n = N(t, i);
+	uint64_t len = nta_node_len(n);
+	avl_t nx;
+
+	if (len >= NTA_TREE_DIR || t->first[len] != i)
+		return;
+	/* The next node in order is the next of this length, if any is left. */
+	nx = nta_tree_next(t, i);
+	if (nx != 0 && N(t, nx)->len_m1 == n->len_m1) {
+		t->first[len] = nx;
+	} else {
+		t->first[len] = 0;
+		t->dir[len / 64] &= ~(UINT64_C(1) << (len % 64));
+	}
 }
 
 int
@@ -257,6 +294,7 @@ nta_tree_insert(struct nta_tree *t, uint64_t start, uint64_t len)
 	n->height = 1;
 	n->spare = 0;
 	t->count++;
+	dir_add(t, nn);
 	if (i == 0) {
 		n->parent = 0;
 		t->root = nn;
@@ -287,6 +325,7 @@ nta_tree_remove_node(struct nta_tree *t, avl_t z)
 	avl_t p = zn->parent, x;
 
 	NTA_ASSERT(z != 0 && zn->height != 0, "a node of the tree");
+	dir_drop(t, z);
 	if (zn->left != 0 && zn->right != 0) {
 		/*
 		 * Two children: the successor y (no left child) takes z's place
@@ -346,8 +385,18 @@ nta_tree_rekey(struct nta_tree *t, avl_t i, uint64_t start, uint64_t len)
 	 */
 	nb = c > 0 ? nta_tree_next(t, i) : nta_tree_prev(t, i);
 	if (nb == 0 || (c > 0 ? key_cmp(t, len, start, nb) < 0 : key_cmp(t, len, start, nb) > 0)) {
+		/*
+		 * In place. Among nodes of its length the node keeps its rank, so
+		 * the directory changes only when the length does.
+		 */
+		if (n->len_m1 == len - 1) {
+			n->start = (avl_t)start;
+			return;
+		}
+		dir_drop(t, i);
 		n->start = (avl_t)start;
 		n->len_m1 = (avl_t)(len - 1);
+		dir_add(t, i);
 		return;
 	}
 	/* Out of order: unlink the node and insert it again (it is the spare head). */
@@ -355,8 +404,9 @@ nta_tree_rekey(struct nta_tree *t, avl_t i, uint64_t start, uint64_t len)
 	nta_tree_insert(t, start, len);
 }
 
-avl_t
-nta_tree_best_fit(const struct nta_tree *t, uint64_t len)
+/* Lower bound of (len, 0) by a walk down the tree. */
+static avl_t
+walk_best_fit(const struct nta_tree *t, uint64_t len)
 {
 	key_t_ k = key_of(len, 0);
 	avl_t i = t->root, best = 0;
@@ -370,6 +420,30 @@ nta_tree_best_fit(const struct nta_tree *t, uint64_t len)
 		i = fits ? n->left : n->right;
 	}
 	return best;
+}
+
+avl_t
+nta_tree_best_fit(const struct nta_tree *t, uint64_t len)
+{
+	uint64_t w, x;
+
+	/*
+	 * A short length: the shortest length >= len that has a node, from
+	 * the directory bitmap; its first[] is the lowest start. Else (or if
+	 * no short length fits) the walk.
+	 */
+	if (len < NTA_TREE_DIR) {
+		w = len / 64;
+		x = t->dir[w] & (~UINT64_C(0) << (len % 64));
+		for (;;) {
+			if (x != 0)
+				return t->first[w * 64 + (uint64_t)__builtin_ctzll(x)];
+			if (++w == NTA_TREE_DIR_WORDS)
+				break;
+			x = t->dir[w];
+		}
+	}
+	return walk_best_fit(t, len);
 }
 
 avl_t
@@ -498,6 +572,33 @@ check_at(struct check_ctx *c, avl_t i, avl_t parent, avl_t lo, avl_t hi, uint32_
 	return h;
 }
 
+/* The directory against the tree: first[len] is the lowest node of length len. */
+static void
+check_dir(struct check_ctx *c)
+{
+	const struct nta_tree *t = c->t;
+	avl_t want[NTA_TREE_DIR] = { 0 };
+	uint64_t len, k;
+	avl_t i;
+
+	/* In order, the first node of each length is its lowest (bounded walk). */
+	for (i = nta_tree_first(t), k = 0; i != 0 && k < t->count; i = nta_tree_next(t, i), k++) {
+		len = nta_node_len(N(t, i));
+		if (len < NTA_TREE_DIR && want[len] == 0)
+			want[len] = i;
+	}
+	if (t->first[0] != 0 || (t->dir[0] & 1) != 0)
+		check_fail(c, t->first[0], "directory entry for length 0");
+	for (len = 1; len < NTA_TREE_DIR; len++) {
+		bool bit = (t->dir[len / 64] >> (len % 64)) & 1;
+
+		if (t->first[len] != want[len])
+			check_fail(c, t->first[len], "directory: not the lowest node of its length");
+		if (bit != (want[len] != 0))
+			check_fail(c, want[len], "directory bit differs from its entry");
+	}
+}
+
 unsigned int
 nta_tree_check(const struct nta_tree *t, void (*report)(void *arg, const char *what), void *arg)
 {
@@ -506,6 +607,13 @@ nta_tree_check(const struct nta_tree *t, void (*report)(void *arg, const char *w
 	uint32_t h;
 	avl_t s;
 
+	if (t->node != NULL) {
+		const struct nta_node *z = N(t, 0);
+
+		if (z->left != 0 || z->right != 0 || z->height != 0 || z->start != 0 ||
+				z->len_m1 != 0)
+			check_fail(&c, 0, "node 0 (none) is not all zero");
+	}
 	h = check_at(&c, t->root, 0, 0, 0, 0);
 	if (c.seen != t->count)
 		check_fail(&c, t->root, "count differs from reachable nodes");
@@ -516,6 +624,7 @@ nta_tree_check(const struct nta_tree *t, void (*report)(void *arg, const char *w
 	}
 	if (spares + t->count != t->capacity)
 		check_fail(&c, t->root, "spare + live nodes differ from capacity");
+	check_dir(&c);
 	/*
 	 * AVL bound: a tree of height h has at least F(h) nodes, F(1) = 1,
 	 * F(2) = 2, F(h) = F(h-1) + F(h-2) + 1, hence h < 1.4405 log2(n + 2).

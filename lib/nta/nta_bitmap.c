@@ -73,12 +73,11 @@ nta_bitmap_fini(struct nta_bitmap *bm)
 }
 
 void
-nta_bitmap_set(struct nta_bitmap *bm, uint64_t i)
+nta_bitmap_set_up(struct nta_bitmap *bm, uint64_t i)
 {
 	uint32_t k;
 
-	NTA_ASSERT(i < bm->nbits, "bit inside the bitmap");
-	for (k = 0; k < bm->levels; k++) {
+	for (k = 1; k < bm->levels; k++) {
 		uint64_t *w = &bm->lvl[k][i / 64];
 		uint64_t old = ld(w);
 
@@ -90,12 +89,11 @@ nta_bitmap_set(struct nta_bitmap *bm, uint64_t i)
 }
 
 void
-nta_bitmap_clear(struct nta_bitmap *bm, uint64_t i)
+nta_bitmap_clear_up(struct nta_bitmap *bm, uint64_t i)
 {
 	uint32_t k;
 
-	NTA_ASSERT(i < bm->nbits, "bit inside the bitmap");
-	for (k = 0; k < bm->levels; k++) {
+	for (k = 1; k < bm->levels; k++) {
 		uint64_t *w = &bm->lvl[k][i / 64];
 		uint64_t v = ld(w) & ~(UINT64_C(1) << (i % 64));
 

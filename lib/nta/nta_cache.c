@@ -10,6 +10,17 @@
  * cache keeps freed buffers binned by exact unit count, so that a later
  * allocation of the same size is a pop (nta_alloc(), nta_free()); when it is
  * full it is drained to the trees in one lock hold.
+ *
+ * Across threads (one thread allocates, another frees, as an RX core and a
+ * worker do) the freeing thread's cache fills and the allocating thread's
+ * stays empty. Then a full cache is handed over whole instead: the freeing
+ * thread puts it in the arena's depot and takes the spare (empty) cache; the
+ * allocating thread, on a miss, takes a depot cache and leaves its own,
+ * drained, as a spare. The depot holds NTA_DEPOT_MAX caches (beyond that
+ * the freeing thread drains). Two pointer swaps under the lock per cacheful,
+ * instead of a tree operation per buffer on each side. Only when a thread
+ * other than the freeing one missed (arena->hungry): a single thread keeps
+ * draining its own cache as before.
  */
 
 #include <stdlib.h>
@@ -97,14 +108,22 @@ cache_reset_entries(struct nta_cache *c)
 }
 
 static struct nta_cache *
-cache_new(struct nta_arena *a, int slot)
+cache_alloc(void)
 {
 	struct nta_cache *c = calloc(1, sizeof(*c));
 
-	if (c == NULL)
-		return NULL;
-	cache_reset_entries(c);
-	__atomic_store_n(&a->cache[slot], c, __ATOMIC_RELEASE);
+	if (c != NULL)
+		cache_reset_entries(c);
+	return c;
+}
+
+static struct nta_cache *
+cache_new(struct nta_arena *a, int slot)
+{
+	struct nta_cache *c = cache_alloc();
+
+	if (c != NULL)
+		__atomic_store_n(&a->cache[slot], c, __ATOMIC_RELEASE);
 	return c;
 }
 
@@ -127,12 +146,12 @@ nta_my_cache_slow(struct nta_arena *a)
 	return c;
 }
 
-void
-nta_cache_drain(struct nta_arena *a, struct nta_cache *c)
+/* Give every block of c to the trees and empty c. Under lock. */
+static void
+cache_give_all(struct nta_arena *a, struct nta_cache *c)
 {
 	uint32_t n;
 
-	pthread_mutex_lock(&a->lock);
 	for (n = 1; n < NTA_CACHE_BINS; n++) {
 		uint16_t e = c->bin[n];
 
@@ -145,13 +164,118 @@ nta_cache_drain(struct nta_arena *a, struct nta_cache *c)
 		c->bin[n] = 0;
 	}
 	a->tree_frees += c->count;
-	/* c still lists the blocks just given back: not checked here. */
-	NTA_VERIFY_MUTATION(a, NULL, NULL, "cache drain");
-	pthread_mutex_unlock(&a->lock);
 	cache_reset_entries(c);
 	__atomic_store_n(&c->count, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->units, 0, __ATOMIC_RELAXED);
 	nta_cnt_add(&c->flushes, 1);
+}
+
+void
+nta_cache_drain(struct nta_arena *a, struct nta_cache *c)
+{
+	nta_lock(&a->lock);
+	cache_give_all(a, c);
+	NTA_VERIFY_MUTATION(a, NULL, c, "cache drain");
+	nta_unlock(&a->lock);
+}
+
+/* The calling thread (slot s) now works with cache c. Under lock. */
+static void
+cache_switch(struct nta_arena *a, int s, struct nta_cache *c)
+{
+	__atomic_store_n(&a->cache[s], c, __ATOMIC_RELEASE);
+	nta_tl_cache = c;
+}
+
+/* Put c in place i of a. Under lock (or before anyone else can see a). */
+static void
+place(struct nta_arena *a, uint32_t i, struct nta_cache *c)
+{
+	__atomic_store_n(&a->cache[i], c, __ATOMIC_RELEASE);
+}
+
+/* First place in [from, from + NTA_DEPOT_MAX) that is (full) taken or free. */
+static int
+find_place(const struct nta_arena *a, uint32_t from, bool full)
+{
+	uint32_t i;
+
+	for (i = from; i < from + NTA_DEPOT_MAX; i++)
+		if ((__atomic_load_n(&a->cache[i], __ATOMIC_RELAXED) != NULL) == full)
+			return (int)i;
+	return -1;
+}
+
+struct nta_cache *
+nta_cache_hand_over(struct nta_arena *a, struct nta_cache *c)
+{
+	int s = nta_my_slot, h = __atomic_load_n(&a->hungry, __ATOMIC_RELAXED), di, si;
+	struct nta_cache *fresh = NULL, *e = NULL;
+
+	/* Only for another thread that runs short: alone, a thread drains. */
+	if (h == 0 || h == s + 1 || find_place(a, NTA_CACHE_DEPOT, false) < 0)
+		return NULL;
+	if (find_place(a, NTA_CACHE_SPARE, true) < 0) {
+		fresh = cache_alloc();     /* not under the lock */
+		if (fresh == NULL)
+			return NULL;
+	}
+	nta_lock(&a->lock);
+	di = find_place(a, NTA_CACHE_DEPOT, false);
+	si = find_place(a, NTA_CACHE_SPARE, true);
+	if (di >= 0 && (si >= 0 || fresh != NULL)) {
+		if (si >= 0) {
+			e = a->cache[si];
+			place(a, (uint32_t)si, NULL);
+		} else {
+			e = fresh;
+			fresh = NULL;
+		}
+		place(a, (uint32_t)di, c);
+		cache_switch(a, s, e);
+		NTA_VERIFY_MUTATION(a, NULL, e, "cache hand-over");
+	}
+	if (fresh != NULL && (si = find_place(a, NTA_CACHE_SPARE, false)) >= 0) {
+		place(a, (uint32_t)si, fresh);
+		fresh = NULL;
+	}
+	nta_unlock(&a->lock);
+	free(fresh);          /* never used: no counters lost */
+	return e;
+}
+
+struct nta_cache_ent *
+nta_cache_take_depot(struct nta_arena *a, struct nta_cache *c, uint64_t n)
+{
+	int s = nta_my_slot, di = -1, si;
+	struct nta_cache_ent *ent = NULL;
+	struct nta_cache *d;
+	uint32_t i;
+
+	if (find_place(a, NTA_CACHE_DEPOT, true) < 0) {
+		if (__atomic_load_n(&a->hungry, __ATOMIC_RELAXED) != s + 1)
+			__atomic_store_n(&a->hungry, s + 1, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	nta_lock(&a->lock);
+	/* The most recent cacheful first (its memory is the warmest). */
+	for (i = NTA_CACHE_SPARE; i-- > NTA_CACHE_DEPOT && di < 0;)
+		if (a->cache[i] != NULL && a->cache[i]->bin[n] != 0)
+			di = (int)i;
+	si = find_place(a, NTA_CACHE_SPARE, false);
+	/* Our own cache goes back to the trees and becomes a spare. */
+	if (di >= 0 && si >= 0) {
+		d = a->cache[di];
+		if (c->count > 0)
+			cache_give_all(a, c);
+		place(a, (uint32_t)si, c);
+		place(a, (uint32_t)di, NULL);
+		cache_switch(a, s, d);
+		ent = nta_cache_pop(d, n);
+		NTA_VERIFY_MUTATION(a, NULL, d, "cache from the depot");
+	}
+	nta_unlock(&a->lock);
+	return ent;
 }
 
 NTA_EXPORT void
@@ -174,7 +298,18 @@ nta_cache_flush_all(struct nta_arena *a)
 
 	if (a == NULL)
 		return;
-	for (s = 0; s < NTA_MAX_THREADS; s++)
+	for (s = 0; s < NTA_CACHE_SLOTS; s++)
 		if (a->cache[s] != NULL && a->cache[s]->count > 0)
 			nta_cache_drain(a, a->cache[s]);
+	/* Emptied depot caches are spares: the next hand-overs may use them. */
+	nta_lock(&a->lock);
+	for (s = NTA_CACHE_DEPOT; s < NTA_CACHE_SPARE; s++) {
+		int si = find_place(a, NTA_CACHE_SPARE, false);
+
+		if (a->cache[s] != NULL && si >= 0) {
+			place(a, (uint32_t)si, a->cache[s]);
+			place(a, s, NULL);
+		}
+	}
+	nta_unlock(&a->lock);
 }

@@ -55,6 +55,21 @@ nta_my_cache(struct nta_arena *a)
 /* Return every buffer of c to the trees, in one lock hold. */
 void nta_cache_drain(struct nta_arena *a, struct nta_cache *c);
 
+/*
+ * c, the calling thread's full cache, goes to the depot for another thread
+ * that ran short; the thread gets an empty cache, returned. NULL: no hand-over
+ * (nobody else is short, the depot is taken, or no memory); c is unchanged.
+ */
+struct nta_cache *nta_cache_hand_over(struct nta_arena *a, struct nta_cache *c);
+
+/*
+ * The calling thread's cache c has nothing of n units: take the depot's
+ * cache if it has, c drained to the trees becoming the spare. The entry
+ * popped (n units), or NULL (no depot cache of that size; the thread is then
+ * marked short, for the next hand-over).
+ */
+struct nta_cache_ent *nta_cache_take_depot(struct nta_arena *a, struct nta_cache *c, uint64_t n);
+
 static inline struct nta_cache_ent *
 nta_cache_pop(struct nta_cache *c, uint64_t n)
 {

@@ -65,7 +65,7 @@ nta_region_map(struct nta_arena *a, uint32_t id, uint64_t from, struct nta_run *
 	map->units = r->units;
 	map->largest_start = r->units;
 	map->next = from;
-	pthread_mutex_lock(&a->lock);
+	nta_lock(&a->lock);
 	for (u = 0; u < r->units; u = e) {
 		enum nta_unit_state s = block_state(r, u);
 
@@ -86,7 +86,7 @@ nta_region_map(struct nta_arena *a, uint32_t id, uint64_t from, struct nta_run *
 		cur.state = s;
 	}
 	map_emit(map, &cur, from, runs, max_runs);
-	pthread_mutex_unlock(&a->lock);
+	nta_unlock(&a->lock);
 	map->used = count[NTA_UNITS_USED];
 	map->cached = count[NTA_UNITS_CACHED];
 	map->free = count[NTA_UNITS_FREE];

@@ -96,14 +96,41 @@ struct nta_bitmap {
 
 int nta_bitmap_init(struct nta_bitmap *bm, uint64_t nbits);
 void nta_bitmap_fini(struct nta_bitmap *bm);
-void nta_bitmap_set(struct nta_bitmap *bm, uint64_t i);
-void nta_bitmap_clear(struct nta_bitmap *bm, uint64_t i);
+/* The summary levels above word w of level 0 after it became non-zero / zero. */
+void nta_bitmap_set_up(struct nta_bitmap *bm, uint64_t w);
+void nta_bitmap_clear_up(struct nta_bitmap *bm, uint64_t w);
 /* Lowest set bit >= i, or nbits if none. */
 uint64_t nta_bitmap_next(const struct nta_bitmap *bm, uint64_t i);
 /* Highest set bit <= i, or UINT64_MAX if none. */
 uint64_t nta_bitmap_prev(const struct nta_bitmap *bm, uint64_t i);
 /* Number of summary inconsistencies. */
 unsigned int nta_bitmap_check(const struct nta_bitmap *bm);
+
+/* Set bit i: one word, and the levels above only when the word was empty. */
+static inline void
+nta_bitmap_set(struct nta_bitmap *bm, uint64_t i)
+{
+	uint64_t *w = &bm->lvl[0][i / 64];
+	uint64_t old = __atomic_load_n(w, __ATOMIC_RELAXED);
+
+	NTA_ASSERT(i < bm->nbits, "bit inside the bitmap");
+	__atomic_store_n(w, old | (UINT64_C(1) << (i % 64)), __ATOMIC_RELAXED);
+	if (old == 0)
+		nta_bitmap_set_up(bm, i / 64);
+}
+
+/* Clear bit i: one word, and the levels above only when the word empties. */
+static inline void
+nta_bitmap_clear(struct nta_bitmap *bm, uint64_t i)
+{
+	uint64_t *w = &bm->lvl[0][i / 64];
+	uint64_t v = __atomic_load_n(w, __ATOMIC_RELAXED) & ~(UINT64_C(1) << (i % 64));
+
+	NTA_ASSERT(i < bm->nbits, "bit inside the bitmap");
+	__atomic_store_n(w, v, __ATOMIC_RELAXED);
+	if (v == 0)
+		nta_bitmap_clear_up(bm, i / 64);
+}
 
 static inline bool
 nta_bitmap_test(const struct nta_bitmap *bm, uint64_t i)
@@ -119,7 +146,8 @@ nta_bitmap_test(const struct nta_bitmap *bm, uint64_t i)
  *         |left |right |parent | start | len_m1 | height | spare |
  *         +-----+------+-------+-------+--------+--------+-------+
  *
- * left, right, parent: node indices, 0 = none (node 0 is never used).
+ * left, right, parent: node indices, 0 = none (node 0 is never used, and
+ *         stays zero but for its parent, so that it reads as height 0).
  * start:  first unit of the extent; len_m1: its units minus one, so that a
  *         region of exactly 2^16 units (2 MB of 32 B units) fits 16 bits.
  * height: 1 for a leaf, 1 + max(child heights) otherwise; 0 marks a spare
@@ -133,6 +161,7 @@ nta_bitmap_test(const struct nta_bitmap *bm, uint64_t i)
  *   count = number of nodes reachable from root
  *   count + spare nodes = capacity
  *   height(root) <= 1.44 log2(count + 2)
+ *   node 0: left = right = start = len_m1 = height = 0
  */
 struct nta_node {
 	avl_t left;
@@ -152,11 +181,26 @@ _Static_assert(sizeof(struct nta_node) == 24, "an AVL node is 24 bytes with 32-b
 /* An AVL tree of n nodes is below 1.45 log2(n + 2) high: far below 255. */
 _Static_assert(NTA_AVL_BITS * 3 / 2 + 2 <= UINT8_MAX, "a node's height fits its uint8_t");
 
+/*
+ * Lengths below NTA_TREE_DIR units have a directory entry: the leftmost node
+ * of that length (its lowest start), so that a best fit for a small length is
+ * a lookup in a bitmap of 256 bits instead of a walk down the tree.
+ */
+#define NTA_TREE_DIR 256
+#define NTA_TREE_DIR_WORDS (NTA_TREE_DIR / 64)
+
 /* The node table grows by whole chunks of nodes. */
 #define NTA_NODE_CHUNK_SHIFT 8
 #define NTA_NODE_CHUNK (1u << NTA_NODE_CHUNK_SHIFT)
 
-/* The free index of one region: an AVL tree of free extents. */
+/*
+ * The free index of one region: an AVL tree of free extents, and the length
+ * directory in front of it.
+ *
+ * Directory invariants (checked by nta_tree_check()), for 0 < len < NTA_TREE_DIR:
+ *   first[len] = the node of length len with the lowest start, 0 if none
+ *   bit len of dir = (first[len] != 0); first[0] = 0, bit 0 clear
+ */
 struct nta_tree {
 	struct nta_node *node;    /* node[i] is node i; moves when it grows */
 	uint32_t n_chunks;        /* chunks allocated: n_chunks * CHUNK nodes */
@@ -166,6 +210,8 @@ struct nta_tree {
 	uint64_t count;           /* nodes in the tree */
 	avl_t root;
 	avl_t spare;              /* first spare node, 0 if none */
+	uint64_t dir[NTA_TREE_DIR_WORDS];  /* lengths that have a node */
+	avl_t first[NTA_TREE_DIR];         /* leftmost node of each short length */
 };
 
 static inline struct nta_node *
@@ -255,6 +301,7 @@ struct nta_region {
 	uint64_t free_units;      /* units in the tree */
 	uint64_t max_free;        /* units of the largest free extent */
 	uint64_t nonfree_blocks;  /* used + cached blocks */
+	uint8_t fit_classes;      /* classes of the arena's fit index it is in */
 };
 
 /* One entry of a thread cache. */
@@ -267,6 +314,15 @@ struct nta_cache_ent {
 };
 
 #define NTA_CACHE_BINS (NTA_CACHE_MAX_UNITS + 1)
+/*
+ * Places of caches in an arena: one per thread slot, then NTA_DEPOT_MAX
+ * depot places (full caches handed over), then as many spare places (empty
+ * caches for the next hand-overs).
+ */
+#define NTA_DEPOT_MAX 4
+#define NTA_CACHE_DEPOT NTA_MAX_THREADS
+#define NTA_CACHE_SPARE (NTA_MAX_THREADS + NTA_DEPOT_MAX)
+#define NTA_CACHE_SLOTS (NTA_MAX_THREADS + 2 * NTA_DEPOT_MAX)
 #define NTA_CACHE_CAP (NTA_CACHE_SIZE > 0 ? NTA_CACHE_SIZE : 1)
 /* Most units a cache holds: a thread never sits on more than this. */
 #define NTA_CACHE_UNITS_CAP ((uint64_t)NTA_CACHE_MAX_BYTES / NTA_UNIT)
@@ -277,9 +333,10 @@ _Static_assert(NTA_CACHE_CAP <= UINT16_MAX,
 _Static_assert(NTA_REGION_MAX_UNITS - 1 <= UINT32_MAX, "a unit index fits nta_cache_ent.unit");
 
 /*
- * A per-thread cache of freed buffers, binned by exact unit count. Only its
- * thread touches it (nta_verify() and nta_cache_flush_all() require the
- * arena to be quiescent).
+ * A per-thread cache of freed buffers, binned by exact unit count. Only the
+ * thread whose slot holds it touches it, or anyone under the arena lock while
+ * it sits in the depot or as the spare (see struct nta_arena); nta_verify()
+ * and nta_cache_flush_all() require the arena to be quiescent.
  *
  * Invariants:
  *   count = Σ over bins of the bin's list length <= NTA_CACHE_SIZE
@@ -301,11 +358,54 @@ struct nta_cache {
 	uint64_t flushes;
 };
 
+/*
+ * The arena lock: one 32-bit word, 0 free, 1 held, 2 held and a thread may
+ * sleep on it (futex). Taking a free lock is one compare-and-swap inline,
+ * releasing it one exchange; only contention leaves the inline code (a short
+ * spin, then FUTEX_WAIT; the release of a lock with sleepers wakes one).
+ * pthread_mutex_lock() + unlock cost ~50 instructions per hold in calls.
+ *
+ * Invariant: v in {0, 1, 2}; v = 0 iff no thread holds the lock.
+ */
+struct nta_lock {
+	uint32_t v;
+};
+
+#define NTA_LOCK_INIT { 0 }
+
+void nta_lock_wait(struct nta_lock *l);
+void nta_lock_wake(struct nta_lock *l);
+
+static inline void
+nta_lock(struct nta_lock *l)
+{
+	uint32_t free_ = 0;
+
+	if (likely(__atomic_compare_exchange_n(&l->v, &free_, 1, false, __ATOMIC_ACQUIRE,
+			__ATOMIC_RELAXED)))
+		return;
+	nta_lock_wait(l);
+}
+
+static inline void
+nta_unlock(struct nta_lock *l)
+{
+	if (unlikely(__atomic_exchange_n(&l->v, 0, __ATOMIC_RELEASE) == 2))
+		nta_lock_wake(l);
+}
+
 /* Registry of regions for lock-free lookup: sorted by base address. */
 struct nta_region_index {
 	uint32_t n;
 	struct nta_region *r[];
 };
+
+/*
+ * The fit index of an arena: class c lists the ordinary regions whose largest
+ * free extent has at least 2^c units, so that an allocation visits only
+ * regions that may serve it (lowest id first) instead of every region.
+ */
+#define NTA_FIT_CLASSES (NTA_AVL_BITS + 1)
 
 struct nta_arena {
 	uint64_t gen;             /* unique id of this arena, never 0 */
@@ -315,12 +415,19 @@ struct nta_arena {
 	size_t page_size;         /* page size of the backing */
 	uint64_t region_units;    /* units of an ordinary region */
 	uint64_t max_units;       /* largest buffer ever possible */
-	pthread_mutex_t lock;     /* trees, head/free bitmaps, region table */
+	struct nta_lock lock;     /* trees, head/free bitmaps, region table */
 	struct nta_region **regions;  /* by id; max_ids entries */
 	uint32_t max_ids;         /* max_regions, plus one for the jumbo region */
 	uint32_t n_regions;       /* published with release */
 	uint32_t n_ordinary;
 	int jumbo;                /* id of the jumbo region, -1 if none */
+	/*
+	 * Fit index (under lock): bit k of word fit[c * fit_words + k / 64] is
+	 * set iff region k is ordinary and its max_free >= 2^c; fit_classes of
+	 * region k = the number of classes it is in = bit width of max_free.
+	 */
+	uint64_t *fit;
+	uint32_t fit_words;
 	/* The "cannot grow" warning, at most one a second (under lock). */
 	uint64_t grow_warn_ns;    /* when it was last logged (CLOCK_MONOTONIC) */
 	uint64_t grow_warn_quiet; /* failures not logged since */
@@ -339,7 +446,18 @@ struct nta_arena {
 	struct nta_region_index *index;     /* current lookup table */
 	struct nta_region_index **old_index;  /* max_ids entries */
 	uint32_t n_old_index;
-	struct nta_cache *cache[NTA_MAX_THREADS];
+	/*
+	 * Caches by thread slot, then (under lock) the depot places, full
+	 * caches a freeing thread handed over for an allocating one, and the
+	 * spare places, empty caches for the next hand-overs. A cache moves
+	 * between these places whole (with its counters) and is freed only
+	 * with the arena. hungry: slot + 1 of the last thread that missed its cache
+	 * while the depot was empty, 0 if none (a hint, read without lock).
+	 * Invariants (checked by nta_verify()): no cache is in two places; the
+	 * spares hold no buffer.
+	 */
+	struct nta_cache *cache[NTA_CACHE_SLOTS];
+	int hungry;
 	/* Counters under lock. */
 	uint64_t allocs;
 	uint64_t frees;

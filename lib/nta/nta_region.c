@@ -42,6 +42,20 @@ update_max_free(struct nta_region *r)
 }
 
 void
+nta_region_fit_move(struct nta_arena *a, struct nta_region *r, uint32_t classes)
+{
+	uint64_t bit = UINT64_C(1) << (r->id % 64);
+	uint64_t *w = &a->fit[r->id / 64];
+	uint32_t c;
+
+	for (c = classes; c < r->fit_classes; c++)
+		w[(size_t)c * a->fit_words] &= ~bit;
+	for (c = r->fit_classes; c < classes; c++)
+		w[(size_t)c * a->fit_words] |= bit;
+	r->fit_classes = (uint8_t)classes;
+}
+
+void
 nta_region_delete(struct nta_region *r)
 {
 	if (r == NULL)
@@ -230,6 +244,7 @@ nta_region_publish(struct nta_arena *a, struct nta_region *const *rs, uint32_t n
 			a->jumbo = (int)r->id;
 		else
 			a->n_ordinary++;
+		nta_region_fit_update(a, r);
 	}
 	__atomic_store_n(&a->n_regions, a->n_regions + n, __ATOMIC_RELEASE);
 	for (i = 0; i < n; i++)
@@ -352,8 +367,10 @@ nta_region_give(struct nta_arena *a, struct nta_region *r, uint64_t u, uint64_t 
 		nta_tree_insert(t, s, len);
 	r->free_units += n;
 	r->nonfree_blocks--;
-	if (len > r->max_free)
+	if (len > r->max_free) {
 		r->max_free = len;
+		nta_region_fit_update(a, r);
+	}
 }
 
 int
@@ -361,7 +378,7 @@ nta_region_classify(struct nta_arena *a, struct nta_region *r, uint64_t u, const
 {
 	int err;
 
-	pthread_mutex_lock(&a->lock);
+	nta_lock(&a->lock);
 	if (nta_bitmap_test(&r->head, u)) {
 		err = EALREADY;
 		*why = nta_bitmap_test(&r->free, u) ? "double free (buffer is in the free tree)" :
@@ -373,7 +390,7 @@ nta_region_classify(struct nta_arena *a, struct nta_region *r, uint64_t u, const
 		err = EINVAL;
 		*why = "interior pointer (not the start of a buffer)";
 	}
-	pthread_mutex_unlock(&a->lock);
+	nta_unlock(&a->lock);
 	return err;
 }
 

@@ -174,6 +174,18 @@ nta_region_lookup(const struct nta_arena *a, const void *ptr)
 	return nta_region_search(a, ptr);
 }
 
+void nta_region_fit_move(struct nta_arena *a, struct nta_region *r, uint32_t classes);
+
+/* Bring r's place in the arena's fit index up to date with r->max_free. Under lock. */
+static inline void
+nta_region_fit_update(struct nta_arena *a, struct nta_region *r)
+{
+	uint32_t classes = r->max_free != 0 ? 64 - (uint32_t)__builtin_clzll(r->max_free) : 0;
+
+	if (classes != r->fit_classes && !r->jumbo)
+		nta_region_fit_move(a, r, classes);
+}
+
 /* Units to skip from extent nd so that its start is aligned to align. */
 static inline uint64_t
 nta_align_skip(const struct nta_region *r, const struct nta_node *nd, size_t align)

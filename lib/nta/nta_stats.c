@@ -59,15 +59,15 @@ nta_stats_get(struct nta_arena *a, struct nta_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->metadata_bytes = sizeof(*a) + (uint64_t)a->max_ids * 2 * sizeof(void *) +
 		(uint64_t)a->n_slots * sizeof(void *);
-	pthread_mutex_lock(&a->lock);
+	nta_lock(&a->lock);
 	nonfree = stats_regions(a, st);
 	st->allocs = a->allocs;
 	st->frees = a->frees;
 	st->tree_allocs = a->tree_allocs;
 	st->tree_frees = a->tree_frees;
 	st->merges = a->merges;
-	pthread_mutex_unlock(&a->lock);
-	for (i = 0; i < NTA_MAX_THREADS; i++) {
+	nta_unlock(&a->lock);
+	for (i = 0; i < NTA_CACHE_SLOTS; i++) {
 		const struct nta_cache *c = __atomic_load_n(&a->cache[i], __ATOMIC_ACQUIRE);
 
 		if (c == NULL)
@@ -110,7 +110,7 @@ nta_dump(FILE *f, struct nta_arena *a, int verbose)
 		s.tree_frees, s.merges, s.alloc_fails, s.free_errors, s.metadata_bytes);
 	if (!verbose)
 		return;
-	pthread_mutex_lock(&a->lock);
+	nta_lock(&a->lock);
 	for (i = 0; i < a->n_regions; i++) {
 		const struct nta_region *r = a->regions[i];
 		avl_t n;
@@ -129,5 +129,5 @@ nta_dump(FILE *f, struct nta_arena *a, int verbose)
 		}
 		fputc('\n', f);
 	}
-	pthread_mutex_unlock(&a->lock);
+	nta_unlock(&a->lock);
 }

@@ -208,6 +208,42 @@ verify_region(struct vctx *v, struct nta_region *r, const uint64_t *held)
 			" frees", r->id, r->tree.capacity, r->nonfree_blocks);
 }
 
+/* Every cache in one place only; the spares empty. */
+static void
+verify_places(struct vctx *v, const struct nta_arena *a)
+{
+	uint32_t i, j;
+
+	for (i = NTA_CACHE_SPARE; i < NTA_CACHE_SLOTS; i++)
+		if (a->cache[i] != NULL && a->cache[i]->count != 0)
+			violation(v, "spare cache %u holds %u buffers", i, a->cache[i]->count);
+	for (i = 0; i < NTA_CACHE_SLOTS; i++)
+		for (j = i + 1; a->cache[i] != NULL && j < NTA_CACHE_SLOTS; j++)
+			if (a->cache[i] == a->cache[j])
+				violation(v, "cache in two places (%u and %u)", i, j);
+}
+
+/* The arena's fit index: region k in class c iff ordinary and max_free >= 2^c. */
+static void
+verify_fit(struct vctx *v, const struct nta_arena *a)
+{
+	uint32_t k, c;
+
+	for (k = 0; k < a->fit_words * 64; k++) {
+		const struct nta_region *r = k < a->n_regions ? a->regions[k] : NULL;
+
+		for (c = 0; c < NTA_FIT_CLASSES; c++) {
+			bool in = (a->fit[(size_t)c * a->fit_words + k / 64] >> (k % 64)) & 1;
+			bool want = r != NULL && !r->jumbo && r->max_free >= (UINT64_C(1) << c);
+
+			if (in != want)
+				violation(v, "fit index: region %u %s class %u (largest free %"
+					PRIu64 ")", k, in ? "wrongly in" : "missing from", c,
+					r != NULL ? r->max_free : 0);
+		}
+	}
+}
+
 /*
  * What can be checked while other threads keep working: regions (all but
  * the "lost block" check, since a block on its way into or out of a cache is
@@ -220,12 +256,14 @@ nta_verify_locked(struct nta_arena *a, const struct nta_region *r,
 	struct vctx v = { .arena = a->name };
 	uint32_t s, i;
 
-	for (s = 0; mine != NULL && s < NTA_MAX_THREADS; s++)
+	for (s = 0; mine != NULL && s < NTA_CACHE_SLOTS; s++)
 		if (a->cache[s] == mine)
 			verify_cache(a, &v, s, mine, NULL);
 	for (i = 0; i < a->n_regions; i++)
 		if (r == NULL || a->regions[i] == r)
 			verify_region(&v, a->regions[i], NULL);
+	verify_fit(&v, a);
+	verify_places(&v, a);
 	return v.bad;
 }
 
@@ -264,13 +302,15 @@ nta_verify(struct nta_arena *a)
 			goto out;
 		}
 	}
-	pthread_mutex_lock(&a->lock);
-	for (i = 0; i < NTA_MAX_THREADS; i++)
+	nta_lock(&a->lock);
+	for (i = 0; i < NTA_CACHE_SLOTS; i++)
 		if (a->cache[i] != NULL)
 			verify_cache(a, &v, i, a->cache[i], held);
 	for (i = 0; i < a->n_regions; i++)
 		verify_region(&v, a->regions[i], held[i]);
-	pthread_mutex_unlock(&a->lock);
+	verify_fit(&v, a);
+	verify_places(&v, a);
+	nta_unlock(&a->lock);
 out:
 	for (i = 0; i < a->n_regions; i++)
 		free(held[i]);

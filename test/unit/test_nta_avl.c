@@ -533,7 +533,63 @@ test_checkers_detect_corruption(void)
 	TEST_ASSERT(c.bad > 0, "own checker misses a key out of order");
 	reported = 0;
 	TEST_ASSERT_EQUAL(nta_tree_check(&t, count_report, &reported), 0, "restored tree");
+	/* The length directory: an entry that is not the lowest of its length. */
+	i = nta_node_len(nd);
+	save = t.first[i];
+	t.first[i] = save == t.root ? nta_tree_first(&t) : t.root;
+	TEST_ASSERT(nta_tree_check(&t, count_report, &reported) > 0,
+		"nta_tree_check misses a wrong directory entry");
+	t.first[i] = save;
+	/* A directory bit that says "none" where a node of that length exists. */
+	t.dir[i / 64] &= ~(UINT64_C(1) << (i % 64));
+	TEST_ASSERT(nta_tree_check(&t, count_report, &reported) > 0,
+		"nta_tree_check misses a cleared directory bit");
+	t.dir[i / 64] |= UINT64_C(1) << (i % 64);
+	/* Node 0 must read as height 0 ("none"). */
+	nta_node(&t, 0)->height = 1;
+	TEST_ASSERT(nta_tree_check(&t, count_report, &reported) > 0,
+		"nta_tree_check misses a non-zero node 0");
+	nta_node(&t, 0)->height = 0;
+	reported = 0;
+	TEST_ASSERT_EQUAL(nta_tree_check(&t, count_report, &reported), 0, "restored directory");
 	nta_tree_fini(&t);
+	return TEST_SUCCESS;
+}
+
+/*
+ * The arena's fit index (regions by largest free extent): kept in step by
+ * allocation and free across several regions, and nta_verify() notices a
+ * wrong bit.
+ */
+static int
+test_fit_index(void)
+{
+	struct nta_arena_config cfg = {
+		.name = "fit", .region_size = 64 * 1024, .initial_regions = 3, .max_regions = 3,
+		.flags = NTA_ARENA_F_NO_CACHE | NTA_ARENA_F_QUIET,
+	};
+	struct nta_arena *a = nta_arena_create(&cfg);
+	void *p[64];
+	uint32_t k;
+	int i;
+
+	TEST_ASSERT(a != NULL, "arena of three regions");
+	/* 4 KB buffers: 16 fill a region, so the third region gets some. */
+	for (i = 0; i < 40; i++)
+		TEST_ASSERT(p[i] = nta_alloc(a, 4096), "alloc %d", i);
+	TEST_ASSERT_EQUAL(nta_verify(a), 0, "sound after filling two regions");
+	TEST_ASSERT_EQUAL(a->regions[0]->max_free, 0, "region 0 full");
+	TEST_ASSERT(!(a->fit[0] & 1), "a full region is in no class");
+	for (i = 0; i < 40; i += 3)
+		TEST_ASSERT_EQUAL(nta_free(a, p[i]), 0, "free %d", i);
+	TEST_ASSERT_EQUAL(nta_verify(a), 0, "sound after frees in every region");
+	for (k = 0; k < NTA_FIT_CLASSES; k++) {
+		a->fit[(size_t)k * a->fit_words] ^= 2;
+		TEST_ASSERT(nta_verify(a) > 0, "nta_verify misses a wrong fit bit in class %u", k);
+		a->fit[(size_t)k * a->fit_words] ^= 2;
+	}
+	TEST_ASSERT_EQUAL(nta_verify(a), 0, "restored");
+	nta_arena_destroy(a);
 	return TEST_SUCCESS;
 }
 
@@ -552,6 +608,7 @@ static const struct nta_test_case cases[] = {
 	{ "mixed", test_mixed },
 	{ "extremes", test_extremes },
 	{ "checkers_detect_corruption", test_checkers_detect_corruption },
+	{ "fit_index", test_fit_index },
 	{ NULL, NULL },
 };
 

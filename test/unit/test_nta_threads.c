@@ -542,6 +542,95 @@ test_racing_double_free_no_cache(void)
 	return run_race(NTA_ARENA_F_NO_CACHE);
 }
 
+/*
+ * The packet pattern: one thread allocates, another frees. The freeing
+ * thread's full caches are handed over whole to the allocating one, so a
+ * good part of the allocations are cache hits; without the hand-over none
+ * would be (the allocating thread never frees into its own cache). How many
+ * depends on scheduling: with up to QCAP buffers in flight, the depot's
+ * NTA_DEPOT_MAX cachefuls are at least a quarter of them.
+ */
+#define PIPE_BUFS 200000
+
+struct pipe_arg {
+	struct nta_arena *a;
+	struct queue *q;
+	uint64_t freed;
+	int err;
+};
+
+static void *
+pipe_consumer(void *arg)
+{
+	struct pipe_arg *x = arg;
+	struct item it;
+
+	while (x->freed < PIPE_BUFS) {
+		if (!q_pop(x->q, &it)) {
+			sched_yield();
+			continue;
+		}
+		if (nta_free(x->a, it.p) != 0 && x->err == 0)
+			x->err = nta_errno;
+		x->freed++;
+	}
+	return NULL;
+}
+
+static int
+test_pipeline(void)
+{
+	static const size_t sizes[] = { 192, 722, 1646, 192, 722, 192, 192 };
+	struct nta_arena *a = nta_arena_create(NULL);
+	struct queue *q = calloc(1, sizeof(*q));
+	struct pipe_arg x = { .a = a, .q = q };
+	struct nta_stats st;
+	pthread_t th;
+	uint64_t i;
+	int v;
+
+	TEST_ASSERT_NOT_NULL(a, "create: errno %d", nta_errno);
+	TEST_ASSERT_NOT_NULL(q, "queue");
+	pthread_mutex_init(&q->lock, NULL);
+	TEST_ASSERT_EQUAL(pthread_create(&th, NULL, pipe_consumer, &x), 0, "pthread_create");
+	for (i = 0; i < PIPE_BUFS; i++) {
+		struct item it = { .size = sizes[i % 7], .id = i };
+
+		it.p = nta_alloc(a, it.size);
+		if (it.p == NULL)
+			break;
+		while (!q_push(q, &it))
+			sched_yield();
+	}
+	if (i < PIPE_BUFS) {
+		/* Unblock the consumer: it waits for PIPE_BUFS buffers. */
+		x.err = nta_errno != 0 ? nta_errno : -1;
+		for (; i < PIPE_BUFS; i++) {
+			struct item none = { 0 };
+
+			while (!q_push(q, &none))
+				sched_yield();
+		}
+	}
+	pthread_join(th, NULL);
+	nta_stats_get(a, &st);
+	printf("allocations %" PRIu64 ", cache hits %" PRIu64 ", tree %" PRIu64 "\n",
+		st.allocs, st.cache_hits, st.tree_allocs);
+	nta_cache_flush_all(a);
+	v = nta_verify(a);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
+	TEST_ASSERT_EQUAL(x.err, 0, "an allocation or free failed");
+	TEST_ASSERT(st.cache_hits >= PIPE_BUFS / 10, "full caches not handed over: %" PRIu64
+		" cache hits of %u allocations", st.cache_hits, PIPE_BUFS);
+	TEST_ASSERT_EQUAL(v, 0, "verify after flush_all");
+	nta_stats_get(a, &st);
+	nta_arena_destroy(a);
+	TEST_ASSERT_EQUAL(st.bytes_used, 0, "bytes used");
+	TEST_ASSERT_EQUAL(st.bytes_cached, 0, "bytes still cached after nta_cache_flush_all");
+	return TEST_SUCCESS;
+}
+
 static int
 setup(void)
 {
@@ -556,6 +645,7 @@ static const struct nta_test_case cases[] = {
 	{ "many_threads", test_many_threads },
 	{ "racing_double_free", test_racing_double_free },
 	{ "racing_double_free_no_cache", test_racing_double_free_no_cache },
+	{ "pipeline", test_pipeline },
 	{ NULL, NULL },
 };
 
