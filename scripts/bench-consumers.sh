@@ -8,15 +8,16 @@
 # machine with more cores, give each its own with --spread). Rates over 0.5 s
 # windows, best and median; with --runs R the points alternate (1, 2, 4, 1,
 # 2, 4, ...) and the median of the runs' medians is printed, with the range.
-# --rt runs the forwarder SCHED_FIFO and the consumers SCHED_RR (they share
-# a core: FIFO would let one starve the others). Then the cost of a region
+# (No real-time option: with the forwarder SCHED_FIFO on one core and busy
+# consumers real-time on the other, everything else, this script included,
+# gets the 5 % the kernel keeps.) Then the cost of a region
 # rotation: consumer 0
 # (of N = 4) detaches and attaches again ROTATIONS times; each retirement's
 # time (fresh generation, mbufs re-pointed, old one destroyed) and how long
 # its queues were not polled, with the packets that delays at the slot's
 # rate, are printed as medians and maxima.
 #
-#   scripts/bench-consumers.sh [--spread] [--rt] [--runs R] [--nb-mbufs N]
+#   scripts/bench-consumers.sh [--spread] [--runs R] [--nb-mbufs N]
 #                              [SECONDS per point, default 4]
 #                              [ROTATIONS, default 20]
 #
@@ -26,12 +27,11 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 bdir=${NTA_BUILD_DIR:-$top/build}
-spread=0 nb=8192 secs=4 rots=20 pos=0 runs=1 rtf=() rtr=()
+spread=0 nb=8192 secs=4 rots=20 pos=0 runs=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help) sed -n '4,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--spread) spread=1 ;;
-	--rt) rtf=(chrt -f 10) rtr=(chrt -r 10) ;;
 	--runs) runs=${2:?--runs needs a number}; shift ;;
 	--nb-mbufs) nb=${2:?--nb-mbufs needs a number}; shift ;;
 	*)
@@ -47,7 +47,7 @@ bench_setup bench-consumers "$bdir"
 
 # start_fwd N LOG: forwarder with N slots; its pid in fp
 start_fwd() {
-	${rtf[@]+"${rtf[@]}"} "$fwd" -l 0 --in-memory --no-pci --file-prefix "nta-bench-$$" --log-level=lib.eal:error \
+	"$fwd" -l 0 --in-memory --no-pci --file-prefix "nta-bench-$$" --log-level=lib.eal:error \
 		--vdev "net_null0,size=64,copy=1" --vdev "net_null1,size=64,copy=1" -- \
 		--socket "$w/s" --stats-ms 500 --consumers "$1" --nb-mbufs "$nb" --when-full wait \
 		>"$2" 2>&1 &
@@ -60,7 +60,7 @@ start_fwd() {
 start_cons() {
 	local cpu=1
 	[ "$spread" = 0 ] || cpu=$((1 + $1))
-	${rtr[@]+"${rtr[@]}"} "$cons" --socket "$w/s" --queue "$1" --cpu "$cpu" --busy --no-echo --quiet \
+	"$cons" --socket "$w/s" --queue "$1" --cpu "$cpu" --busy --no-echo --quiet \
 		>"$w/cons-$1.log" 2>&1 &
 	cp=$!
 	pids+=("$cp")

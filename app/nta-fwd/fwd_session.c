@@ -444,10 +444,10 @@ ctl_answer(struct fwd *f, struct fwd_pending *p, uint64_t now)
 		printf("nta-fwd: refused a consumer (pid %d) asking for slot %s: %s\n", p->pid,
 				p->want == NTA_SHARE_CONSUMER_ANY ? "any" : want, refusal_why(st));
 		if (st == EDQUOT && s != NULL)
-			printf("nta-fwd: retired memory %" PRIu64 " KB now, %" PRIu64 " KB with"
-					" slot %u's, limit %" PRIu64 " KB\n", f->retired_bytes >> 10,
-					fwd_retired_committed(f, s) >> 10, s->id,
-					f->max_retired >> 10);
+			printf("nta-fwd: retired memory %" PRIu64 " KB now, %" PRIu64
+					" KB with slot %u's, limit %" PRIu64 " KB\n",
+					f->retired_bytes >> 10, fwd_retired_committed(f, s) >> 10,
+					s->id, f->max_retired >> 10);
 		nta_share_refuse(p->fd, st);
 		close(p->fd);
 		f->st.consumers_refused++;

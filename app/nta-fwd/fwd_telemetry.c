@@ -191,10 +191,12 @@ void
 fwd_telemetry_init(const struct fwd *f)
 {
 	tel_fwd = f;
-	rte_telemetry_register_cmd("/nta_fwd/consumers", fwd_tel_consumers,
-		"Consumers of dpdk-nta-fwd by slot: state, pid, generation, packets in flight,"
-		" verdicts, refused descriptors. No parameters");
-	rte_telemetry_register_cmd("/nta_fwd/regions", fwd_tel_regions,
-		"Packet memory of dpdk-nta-fwd: each slot's generation, and retired generations"
-		" that old consumers still map (pid, bytes), with the limit. No parameters");
+	/* Help texts: under RTE_TEL_MAX_STRING_LEN (128), or the command is refused. */
+	if (rte_telemetry_register_cmd("/nta_fwd/consumers", fwd_tel_consumers,
+			"Consumers of dpdk-nta-fwd by slot: state, pid, generation, packets in"
+			" flight, verdicts, refused. No parameters") != 0 ||
+			rte_telemetry_register_cmd("/nta_fwd/regions", fwd_tel_regions,
+			"Packet memory of dpdk-nta-fwd: each slot's generation, retired ones old"
+			" consumers still map. No parameters") != 0)
+		printf("nta-fwd: warning: telemetry commands /nta_fwd/* not registered\n");
 }

@@ -73,9 +73,10 @@ port_init(struct fwd *f, uint16_t port)
 	if (ret != 0)
 		return ret;
 	if (info.max_rx_queues < nq || info.max_tx_queues < nq) {
-		fprintf(stderr, "nta-fwd: port %u (%s) has %u receive and %u transmit queues,"
-				" --consumers %u needs %u of each (net_af_packet: qpairs=%u)\n", port,
-				info.driver_name, info.max_rx_queues, info.max_tx_queues, nq, nq, nq);
+		fprintf(stderr, "nta-fwd: port %u (%s) has %u receive and %u transmit"
+				" queues, --consumers %u needs %u of each (net_af_packet:"
+				" qpairs=%u)\n", port, info.driver_name, info.max_rx_queues,
+				info.max_tx_queues, nq, nq, nq);
 		return -EINVAL;
 	}
 	if (nq > 1 && port_rss_hf(&info) != 0) {
@@ -318,7 +319,8 @@ fwd_setup(struct fwd *f)
 			" %u arena regions each, consumer socket %s%s\n", f->ports[0], f->ports[1],
 			f->n_consumers, f->n_consumers > 1 ? "s" : "", f->nb_mbufs,
 			rte_mempool_get_ops(f->sess[0]->pool->ops_index)->name,
-			f->sess[0]->gen.n_regions, f->socket_path, f->copy_mode ? " (copy mode)" : "");
+			f->sess[0]->gen.n_regions, f->socket_path,
+			f->copy_mode ? " (copy mode)" : "");
 	fflush(stdout);
 	return 0;
 }

@@ -106,6 +106,22 @@ grep -q 'refused a consumer .* asking for slot 1: memory still mapped' "$FWD_LOG
 	fail "the forwarder did not say why it refused"
 kill -INT "$old"
 wait_for 10 "slot 0 retired" grep -q 'slot 0: generation 0 retired' "$FWD_LOG"
+# Telemetry names the retired generation and who still maps it.
+PYTHONPATH=$HERE/../../app/nta-top $PY - "$PREFIX" "$old" <<'PY' || fail "telemetry /nta_fwd/regions"
+import sys
+import nta_telemetry
+tel = nta_telemetry.connect(sys.argv[1])
+r = tel.cmd('/nta_fwd/regions')
+ret = list(r['retired'].values())
+assert len(ret) == 1 and ret[0]['pid'] == int(sys.argv[2]) and ret[0]['slot'] == 0, r
+assert ret[0]['generation'] == 0 and ret[0]['bytes'] == r['retired_bytes'] > 0, r
+assert r['slots']['0']['generation'] == 1 and r['slots']['0']['state'] == 'fresh', r
+c = tel.cmd('/nta_fwd/consumers')
+assert c['slots'] == 2 and c['consumers']['0']['state'] == 'free', c
+assert c['rotations'] == 1 and c['retired_bytes'] == r['retired_bytes'], c
+print('telemetry: retired generation of slot 0 mapped by pid %d: %d bytes' %
+      (ret[0]['pid'], ret[0]['bytes']))
+PY
 rc=0
 "$NTA_CONSUMER" --socket "$SOCK" --queue 0 --quiet >"$W/cons-q0b.log" 2>&1 || rc=$?
 if [ "$rc" != 1 ] || ! grep -q 'max-retired-mb' "$W/cons-q0b.log"; then

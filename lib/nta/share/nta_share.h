@@ -393,7 +393,8 @@ NTA_SHARE_ABI_ASSERT(sizeof(struct nta_share_hello) == 48 &&
 		offsetof(struct nta_share_hello, flags) == 8 &&
 		offsetof(struct nta_share_hello, pid) == 12 &&
 		offsetof(struct nta_share_hello, layout) == 16 &&
-		offsetof(struct nta_share_hello, consumer_id) == 40, "struct nta_share_hello layout");
+		offsetof(struct nta_share_hello, consumer_id) == 40,
+		"struct nta_share_hello layout");
 NTA_SHARE_ABI_ASSERT(sizeof(struct nta_share_welcome) == 64 &&
 		offsetof(struct nta_share_welcome, consumer_id) == 56 &&
 		offsetof(struct nta_share_welcome, n_consumers) == 60 &&
