@@ -31,8 +31,10 @@ skip() {
 fail() {
 	echo "FAIL: $*"
 	if [ -f "$FWD_LOG" ]; then
-		echo "--- forwarder log (last 30 lines)"
-		tail -n 30 "$FWD_LOG"
+		echo "--- forwarder log, events (last 30 lines but stats)"
+		grep -Ev '^nta-fwd: (stats|slot [0-9]+):' "$FWD_LOG" | tail -n 30
+		echo "--- forwarder log (last 10 lines)"
+		tail -n 10 "$FWD_LOG"
 	fi
 	for f in "$W"/cons*.log; do
 		[ -f "$f" ] || continue
