@@ -271,6 +271,9 @@ fwd_retired_poll(struct fwd *f)
 		close(r->pidfd);
 		r->pidfd = -1;
 		f->retired_bytes -= r->bytes;
+		printf("nta-fwd: slot %u: generation %u released by pid %d: %zu KB, retired"
+				" memory now %" PRIu64 " KB\n", r->slot, r->gen, r->pid, r->bytes >> 10,
+				f->retired_bytes >> 10);
 	}
 }
 
