@@ -235,6 +235,12 @@ void fwd_ctl_poll(struct fwd *f);
 void fwd_session_end(struct fwd *f, const char *why);
 
 /* fwd_lend.c */
+/*
+ * Ask for the data lines the next receive will write (the mbufs on top of
+ * the pool's cache) ahead of time: in zero copy the consumer has read them
+ * last, and taking them back from its core is the receive's largest cost.
+ */
+void fwd_rx_prefetch(struct fwd *f);
 void fwd_lend_burst(struct fwd *f, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 void fwd_verdicts_poll(struct fwd *f);
 

@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_prefetch.h>
 
 #include "nta.h"
 #include "nta_share.h"
@@ -50,6 +53,22 @@ lend_desc(struct fwd *f, const struct rte_mbuf *m, uint32_t si, struct nta_desc 
 	d->offset = (uint32_t)(data - (const uint8_t *)f->region[id].base);
 	/* >8 End of describing a packet. */
 	return 0;
+}
+
+void
+fwd_rx_prefetch(struct fwd *f)
+{
+	struct rte_mempool_cache *c = rte_mempool_default_cache(f->pool, rte_lcore_id());
+	uint32_t i;
+
+	if (c == NULL)
+		return;
+	/* The next mbufs a receive takes are the top of the cache (LIFO). */
+	for (i = 1; i <= 2 * FWD_BURST && i <= c->len; i++) {
+		struct rte_mbuf *m = c->objs[c->len - i];
+
+		rte_prefetch0_write((uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM);
+	}
 }
 
 /* Take back the packets of slots idx[0..n) that the RX ring had no room for. */
@@ -202,6 +221,7 @@ fwd_verdicts_poll(struct fwd *f)
 			uint16_t p = s->port ^ 1;
 
 			f->st.verdict_fwd++;
+			rte_prefetch0(rte_pktmbuf_mtod(s->m, void *));
 			out[p][nout[p]++] = s->m;
 		}
 		s->m = NULL;

@@ -106,6 +106,7 @@ fwd_loop(struct fwd *f)
 		}
 		moved = fwd_moved(f);
 		if (f->attached) {
+			fwd_rx_prefetch(f);
 			fwd_verdicts_poll(f);
 			fwd_tx_poll(f);
 			if (f->corrupt) {
