@@ -414,6 +414,13 @@ fwd_sess_polled(const struct fwd_sess *s)
 void fwd_ctl_message(struct fwd_sess *s, const void *buf, size_t len);
 
 /* fwd_lend.c */
+/*
+ * Ask for the data lines slot s's next receive will write (the mbufs on top
+ * of its pool's cache) ahead of time: in zero copy the consumer has read
+ * them last, and taking them back from its core is the receive's largest
+ * cost.
+ */
+void fwd_rx_prefetch(struct fwd_sess *s);
 void fwd_lend_burst(struct fwd_sess *s, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 void fwd_verdicts_poll(struct fwd_sess *s);
 

@@ -15,7 +15,10 @@
 #include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_prefetch.h>
 
 #include "nta.h"
 #include "nta_share.h"
@@ -52,6 +55,22 @@ lend_desc(struct fwd_sess *s, const struct rte_mbuf *m, uint32_t si, struct nta_
 	d->offset = (uint32_t)(data - (const uint8_t *)s->gen.region[id].base);
 	/* >8 End of describing a packet. */
 	return 0;
+}
+
+void
+fwd_rx_prefetch(struct fwd_sess *s)
+{
+	struct rte_mempool_cache *c = rte_mempool_default_cache(s->pool, rte_lcore_id());
+	uint32_t i;
+
+	if (c == NULL)
+		return;
+	/* The next mbufs a receive takes are the top of the cache (LIFO). */
+	for (i = 1; i <= 2 * FWD_BURST && i <= c->len; i++) {
+		struct rte_mbuf *m = c->objs[c->len - i];
+
+		rte_prefetch0_write((uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM);
+	}
 }
 
 /* Take back the packets of slots idx[0..n) that the RX ring had no room for. */
@@ -219,6 +238,7 @@ fwd_verdicts_poll(struct fwd_sess *s)
 			uint16_t p = sl->port ^ 1;
 
 			s->st.verdict_fwd++;
+			rte_prefetch0(rte_pktmbuf_mtod(sl->m, void *));
 			out[p][nout[p]++] = sl->m;
 		}
 		sl->m = NULL;

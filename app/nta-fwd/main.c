@@ -165,6 +165,7 @@ fwd_loop(struct fwd *f)
 			moved = fwd_moved(s);
 
 			if (s->attached) {
+				fwd_rx_prefetch(s);
 				fwd_verdicts_poll(s);
 				fwd_tx_poll(s);
 				if (s->corrupt) {

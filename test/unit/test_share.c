@@ -105,6 +105,17 @@ test_ring(void)
 	CHECK(nta_share_ring_end_dequeue(&ce, out, 8) == 1);
 	v->prod = ce.own + 5;                  /* more than the ring holds */
 	CHECK(nta_share_ring_end_dequeue(&ce, out, 8) == -1);
+	/* The peer's index is read only when what was read last is not
+	 * enough: a lie is caught at that read, and never followed.
+	 */
+	r->prod = r->cons = 0;
+	nta_share_ring_end_init(&pe, r, 4, 1);
+	CHECK(nta_share_ring_end_enqueue(&pe, in, 2) == 2);   /* reads cons: 0 */
+	r->cons = 1000;                                      /* a lie, not read yet */
+	CHECK(nta_share_ring_end_enqueue(&pe, in, 2) == 2);   /* room known: 2 */
+	CHECK(r->prod == 4);
+	CHECK(nta_share_ring_end_enqueue(&pe, in, 1) == -1);  /* read now: caught */
+	CHECK(r->prod == 4);
 	/* Bad sizes. */
 	CHECK(nta_share_ring_file_create(3, &base) < 0 && errno == EINVAL);
 	CHECK(nta_share_ring_file_create(1 << 20, &base) < 0 && errno == EINVAL);

@@ -177,14 +177,22 @@ nta_share_ring_get(void *base, enum nta_share_ring_id id)
 /**
  * One end of a ring; the only way to use a ring, from either side. It keeps
  * its own index in private memory (the peer can overwrite the shared copy,
- * never this one) and reads the peer's index once per call: a peer index
- * that claims more entries than the ring holds is reported (-1), never
- * followed.
+ * never this one) and reads the peer's index at most once per call, and
+ * only when what it read last is not enough (enqueue, dequeue): a peer index
+ * that claims more entries than the ring holds is reported (-1) when read,
+ * never followed.
  */
 struct nta_share_ring_end {
 	struct nta_share_ring *r;
 	uint32_t size;
 	uint32_t own;   /**< prod of a producer end, cons of a consumer end */
+	/**
+	 * The peer's index as last read and checked (own - peer <= size for
+	 * a producer, peer - own <= size for a consumer). The peer's line is
+	 * read again only when this one shows too little room or too few
+	 * entries: every read of it is a transfer from the peer's core.
+	 */
+	uint32_t peer;
 };
 
 /** Start using ring r (of size entries) from one end. */
@@ -195,6 +203,8 @@ nta_share_ring_end_init(struct nta_share_ring_end *e, struct nta_share_ring *r,
 	e->r = r;
 	e->size = size;
 	e->own = producer ? r->prod : r->cons;
+	/* Nothing known yet: no room, no entries, until the first read. */
+	e->peer = producer ? e->own - size : e->own;
 }
 
 /**
@@ -207,13 +217,18 @@ static inline int
 nta_share_ring_end_enqueue(struct nta_share_ring_end *e, const struct nta_share_desc *d,
 		unsigned int n)
 {
-	uint32_t used = e->own - __atomic_load_n(&e->r->cons, __ATOMIC_ACQUIRE);
+	uint32_t used = e->own - e->peer, peer;
 	unsigned int i;
 
-	if (used > e->size)
-		return -1;
-	if (n > e->size - used)
-		n = e->size - used;
+	if (n > e->size - used) {
+		peer = __atomic_load_n(&e->r->cons, __ATOMIC_ACQUIRE);
+		used = e->own - peer;
+		if (used > e->size)
+			return -1;
+		e->peer = peer;
+		if (n > e->size - used)
+			n = e->size - used;
+	}
 	for (i = 0; i < n; i++)
 		e->r->d[(e->own + i) & (e->size - 1)] = d[i];
 	e->own += n;
@@ -230,13 +245,18 @@ static inline int
 nta_share_ring_end_dequeue(struct nta_share_ring_end *e, struct nta_share_desc *d,
 		unsigned int n)
 {
-	uint32_t avail = __atomic_load_n(&e->r->prod, __ATOMIC_ACQUIRE) - e->own;
+	uint32_t avail = e->peer - e->own, peer;
 	unsigned int i;
 
-	if (avail > e->size)
-		return -1;
-	if (n > avail)
-		n = avail;
+	if (n > avail) {
+		peer = __atomic_load_n(&e->r->prod, __ATOMIC_ACQUIRE);
+		avail = peer - e->own;
+		if (avail > e->size)
+			return -1;
+		e->peer = peer;
+		if (n > avail)
+			n = avail;
+	}
 	for (i = 0; i < n; i++)
 		d[i] = e->r->d[(e->own + i) & (e->size - 1)];
 	e->own += n;
