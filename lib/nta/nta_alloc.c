@@ -254,7 +254,7 @@ alloc_other(struct nta_arena *a, size_t size)
 	c = nta_my_cache(a);
 	if (c != NULL && n < NTA_CACHE_BINS) {
 		/* Another thread's freed cacheful may be waiting in the depot. */
-		struct nta_cache_ent *ent = nta_cache_take_depot(a, c, n);
+		struct nta_cache_ent *ent = nta_cache_miss(a, c, n);
 
 		if (ent != NULL)
 			return cache_hit(nta_tl_cache, ent, n);

@@ -231,6 +231,8 @@ nta_cache_hand_over(struct nta_arena *a, struct nta_cache *c)
 			e = fresh;
 			fresh = NULL;
 		}
+		if (a->handed == 0)
+			__atomic_store_n(&a->handed, 1, __ATOMIC_RELAXED);
 		place(a, (uint32_t)di, c);
 		cache_switch(a, s, e);
 		NTA_VERIFY_MUTATION(a, NULL, e, "cache hand-over");

@@ -409,6 +409,19 @@ struct nta_region_index {
 
 struct nta_arena {
 	uint64_t gen;             /* unique id of this arena, never 0 */
+	/*
+	 * On the line of gen, which every allocation and free reads: a cache
+	 * miss of a thread alone looks at nothing else of the arena.
+	 * hungry: slot + 1 of the last thread that missed its cache while the
+	 * depot was empty, 0 if none (a hint, read without lock; written only
+	 * when it changes, so a thread alone writes it once).
+	 * handed: 0 until the first cache hand-over of the arena, then 1 for
+	 * good (set under lock, read without). Invariant: a depot place is
+	 * taken only if handed = 1; a miss looks at the depot only if
+	 * handed = 1.
+	 */
+	int hungry;
+	int handed;
 	char name[NTA_NAME_LEN];
 	struct nta_arena_config cfg;
 	size_t region_size;       /* bytes of an ordinary region */
@@ -451,13 +464,11 @@ struct nta_arena {
 	 * caches a freeing thread handed over for an allocating one, and the
 	 * spare places, empty caches for the next hand-overs. A cache moves
 	 * between these places whole (with its counters) and is freed only
-	 * with the arena. hungry: slot + 1 of the last thread that missed its cache
-	 * while the depot was empty, 0 if none (a hint, read without lock).
+	 * with the arena (hungry and handed, above, say who waits for one).
 	 * Invariants (checked by nta_verify()): no cache is in two places; the
 	 * spares hold no buffer.
 	 */
 	struct nta_cache *cache[NTA_CACHE_SLOTS];
-	int hungry;
 	/* Counters under lock. */
 	uint64_t allocs;
 	uint64_t frees;

@@ -208,7 +208,7 @@ verify_region(struct vctx *v, struct nta_region *r, const uint64_t *held)
 			" frees", r->id, r->tree.capacity, r->nonfree_blocks);
 }
 
-/* Every cache in one place only; the spares empty. */
+/* Every cache in one place only; the spares empty; no depot before a hand-over. */
 static void
 verify_places(struct vctx *v, const struct nta_arena *a)
 {
@@ -217,6 +217,9 @@ verify_places(struct vctx *v, const struct nta_arena *a)
 	for (i = NTA_CACHE_SPARE; i < NTA_CACHE_SLOTS; i++)
 		if (a->cache[i] != NULL && a->cache[i]->count != 0)
 			violation(v, "spare cache %u holds %u buffers", i, a->cache[i]->count);
+	for (i = NTA_CACHE_DEPOT; i < NTA_CACHE_SPARE && a->handed == 0; i++)
+		if (a->cache[i] != NULL)
+			violation(v, "depot place %u taken before any hand-over", i);
 	for (i = 0; i < NTA_CACHE_SLOTS; i++)
 		for (j = i + 1; a->cache[i] != NULL && j < NTA_CACHE_SLOTS; j++)
 			if (a->cache[i] == a->cache[j])
