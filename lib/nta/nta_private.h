@@ -94,6 +94,23 @@ struct nta_bitmap {
 	uint64_t words[NTA_BM_MAX_LEVELS];
 };
 
+/*
+ * Metadata arrays (used maps, bitmap words) of a page or more are mapped
+ * anonymous and zero, not allocated: a page costs memory only once it is
+ * written, so a region's metadata grows by pages with the part of the region
+ * in use (see nta_region.hi) instead of being paid for the whole region at
+ * creation. Smaller arrays come from calloc(). nta_meta_alloc(): zeroed
+ * bytes, NULL if out of memory; nta_meta_free() takes the same size.
+ */
+void *nta_meta_alloc(size_t bytes);
+void nta_meta_free(void *p, size_t bytes);
+/*
+ * Bytes of memory an array of total bytes from nta_meta_alloc() costs when
+ * only its first used bytes were ever written: whole pages of a mapped
+ * array, the whole of a calloc()ed one.
+ */
+uint64_t nta_meta_cost(size_t total, uint64_t used);
+
 int nta_bitmap_init(struct nta_bitmap *bm, uint64_t nbits);
 void nta_bitmap_fini(struct nta_bitmap *bm);
 /* The summary levels above word w of level 0 after it became non-zero / zero. */
@@ -302,6 +319,17 @@ struct nta_region {
 	uint64_t max_free;        /* units of the largest free extent */
 	uint64_t nonfree_blocks;  /* used + cached blocks */
 	uint8_t fit_classes;      /* classes of the arena's fit index it is in */
+	/*
+	 * High-water mark (under lock): units [hi, units) have never been part
+	 * of a buffer or the start of a free extent but the first, so their used
+	 * bytes and their head and free bits are zero and the metadata pages
+	 * that cover only them were never written (they cost nothing: see
+	 * nta_meta_alloc()). 1 <= hi <= units; hi only grows. nta_verify()
+	 * checks that the maps are zero from hi on. (A refused free of a
+	 * pointer above hi exchanges a zero byte: the one page it writes is not
+	 * counted.)
+	 */
+	uint64_t hi;
 };
 
 /* One entry of a thread cache. */

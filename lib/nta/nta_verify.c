@@ -128,7 +128,10 @@ verify_cache(struct nta_arena *a, struct vctx *v, uint32_t s, const struct nta_c
 	free(seen);
 }
 
-/* Head, free and used maps agree word by word; the number of heads. */
+/*
+ * Head, free and used maps agree word by word, and are zero from r->hi on
+ * (reading those pages maps the zero page: no memory); the number of heads.
+ */
 static uint64_t
 verify_maps(struct vctx *v, const struct nta_region *r)
 {
@@ -136,6 +139,13 @@ verify_maps(struct vctx *v, const struct nta_region *r)
 
 	if (nta_bitmap_check(&r->head) != 0 || nta_bitmap_check(&r->free) != 0)
 		violation(v, "region %u: bitmap summary inconsistent", r->id);
+	if (r->hi == 0 || r->hi > r->units)
+		violation(v, "region %u: high-water mark %" PRIu64 " of %" PRIu64 " units",
+			r->id, r->hi, r->units);
+	else if (nta_bitmap_next(&r->head, r->hi) != r->units ||
+			nta_bitmap_next(&r->free, r->hi) != r->units)
+		violation(v, "region %u: a head or free bit at or above hi %" PRIu64, r->id,
+			r->hi);
 	if (!nta_bitmap_test(&r->head, 0))
 		violation(v, "region %u: unit 0 starts no block", r->id);
 	for (w = 0; w < (r->units + 63) / 64; w++) {
@@ -143,6 +153,8 @@ verify_maps(struct vctx *v, const struct nta_region *r)
 
 		for (b = 0; b < 64 && w * 64 + b < r->units; b++)
 			us |= (uint64_t)(r->used[w * 64 + b] != 0) << b;
+		if (w * 64 + 63 >= r->hi && (us >> (w * 64 >= r->hi ? 0 : r->hi - w * 64)) != 0)
+			violation(v, "region %u: a used byte at or above hi %" PRIu64, r->id, r->hi);
 
 		if ((f & ~h) != 0 || (us & ~h) != 0 || (f & us) != 0)
 			violation(v, "region %u: units %" PRIu64
