@@ -354,6 +354,16 @@ struct nta_cache_ent {
 #define NTA_CACHE_CAP (NTA_CACHE_SIZE > 0 ? NTA_CACHE_SIZE : 1)
 /* Most units a cache holds: a thread never sits on more than this. */
 #define NTA_CACHE_UNITS_CAP ((uint64_t)NTA_CACHE_MAX_BYTES / NTA_UNIT)
+/*
+ * Within that, a cache holds at most 1 / 2^NTA_CACHE_LIVE_SHIFT of the units
+ * its arena has out of the trees (used or cached, measured at each drain),
+ * but never less than NTA_CACHE_UNITS_MIN (a few of the largest blocks it
+ * takes, so that any cacheable block fits an emptied cache): the memory a
+ * cache sits on is bounded relative to the live set, not by a constant.
+ */
+#define NTA_CACHE_LIVE_SHIFT 3
+#define NTA_CACHE_UNITS_MIN (4 * (uint64_t)NTA_CACHE_MAX_UNITS < NTA_CACHE_UNITS_CAP ? \
+	4 * (uint64_t)NTA_CACHE_MAX_UNITS : NTA_CACHE_UNITS_CAP)
 
 _Static_assert(NTA_MAX_REGIONS - 1 <= UINT16_MAX, "a region id fits nta_cache_ent.region");
 _Static_assert(NTA_CACHE_CAP <= UINT16_MAX,
@@ -368,7 +378,9 @@ _Static_assert(NTA_REGION_MAX_UNITS - 1 <= UINT32_MAX, "a unit index fits nta_ca
  *
  * Invariants:
  *   count = Σ over bins of the bin's list length <= NTA_CACHE_SIZE
- *   units <= NTA_CACHE_UNITS_CAP
+ *   units <= limit, NTA_CACHE_UNITS_MIN <= limit <= NTA_CACHE_UNITS_CAP
+ *   (limit changes only while the cache is empty: at creation, at drains,
+ *   and to NTA_CACHE_UNITS_CAP when a hand-over gives it to a freeing thread)
  *   every entry is on exactly one list: a bin's, or the spare list
  *   an entry in bin n is a cached block of exactly n units
  *   units = Σ n over cached entries
@@ -376,6 +388,7 @@ _Static_assert(NTA_REGION_MAX_UNITS - 1 <= UINT32_MAX, "a unit index fits nta_ca
 struct nta_cache {
 	uint32_t count;
 	uint64_t units;
+	uint64_t limit;                   /* units it may hold before it drains */
 	uint16_t spare;                   /* first spare entry + 1 */
 	uint16_t bin[NTA_CACHE_BINS];     /* first entry + 1 of each size */
 	struct nta_cache_ent ent[NTA_CACHE_CAP];

@@ -119,8 +119,9 @@ verify_cache(struct nta_arena *a, struct vctx *v, uint32_t s, const struct nta_c
 	if (count != c->count || units != c->units)
 		violation(v, "cache %u: count %u/%" PRIu64 " units %" PRIu64 "/%" PRIu64,
 			s, c->count, count, c->units, units);
-	if (units > NTA_CACHE_UNITS_CAP)
-		violation(v, "cache %u: holds %" PRIu64 " units, cap %" PRIu64, s, units,
+	if (units > c->limit || c->limit < NTA_CACHE_UNITS_MIN || c->limit > NTA_CACHE_UNITS_CAP)
+		violation(v, "cache %u: holds %" PRIu64 " units, limit %" PRIu64 " (%" PRIu64
+			"..%" PRIu64 ")", s, units, c->limit, (uint64_t)NTA_CACHE_UNITS_MIN,
 			(uint64_t)NTA_CACHE_UNITS_CAP);
 	if (count + spares != NTA_CACHE_CAP)
 		violation(v, "cache %u: %" PRIu64 " entries lost", s,
