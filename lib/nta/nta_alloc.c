@@ -254,7 +254,7 @@ alloc_other(struct nta_arena *a, size_t size)
 	c = nta_my_cache(a);
 	if (c != NULL && n < NTA_CACHE_BINS) {
 		/* Another thread's freed cacheful may be waiting in the depot. */
-		struct nta_cache_ent *ent = nta_cache_take_depot(a, c, n);
+		struct nta_cache_ent *ent = nta_cache_miss(a, c, n);
 
 		if (ent != NULL)
 			return cache_hit(nta_tl_cache, ent, n);
@@ -333,7 +333,7 @@ static __attribute__((noinline)) int
 free_other(struct nta_arena *a, struct nta_cache *c, struct nta_region *r, uint64_t u,
 		uint64_t n)
 {
-	if (c != NULL && n < NTA_CACHE_BINS && n <= NTA_CACHE_UNITS_CAP) {
+	if (c != NULL && n < NTA_CACHE_BINS && n <= NTA_CACHE_UNITS_MIN) {
 		/* Full: to another thread that runs short, else to the trees. */
 		struct nta_cache *e = nta_cache_hand_over(a, c);
 
@@ -373,7 +373,7 @@ nta_free(struct nta_arena *a, void *ptr)
 	n = likely(code != NTA_USED_LONG) ? code : nta_block_units(r, u);
 	c = nta_my_cache(a);
 	if (likely(c != NULL && n < NTA_CACHE_BINS && c->count < NTA_CACHE_CAP &&
-			c->units + n <= NTA_CACHE_UNITS_CAP)) {
+			c->units + n <= c->limit)) {
 		nta_cache_push(c, r, u, n);
 		nta_cnt_add(&c->frees, 1);
 		return 0;

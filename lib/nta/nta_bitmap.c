@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "nta_private.h"
 
@@ -34,6 +36,53 @@ span_first(uint64_t i, uint32_t k)
 	return i << (6 * (k + 1));
 }
 
+static size_t
+meta_page(void)
+{
+	static size_t page;
+	size_t p = __atomic_load_n(&page, __ATOMIC_RELAXED);
+
+	if (p == 0) {
+		long v = sysconf(_SC_PAGESIZE);
+
+		p = v > 0 ? (size_t)v : 4096;
+		__atomic_store_n(&page, p, __ATOMIC_RELAXED);
+	}
+	return p;
+}
+
+void *
+nta_meta_alloc(size_t bytes)
+{
+	void *p;
+
+	if (bytes < meta_page())
+		return calloc(bytes != 0 ? bytes : 1, 1);
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		-1, 0);
+	return p != MAP_FAILED ? p : NULL;
+}
+
+void
+nta_meta_free(void *p, size_t bytes)
+{
+	if (bytes < meta_page())
+		free(p);
+	else if (p != NULL)
+		munmap(p, bytes);
+}
+
+uint64_t
+nta_meta_cost(size_t total, uint64_t used)
+{
+	uint64_t page = meta_page();
+
+	if (total < page)
+		return total;
+	used = (used + page - 1) / page * page;
+	return used < total ? used : total;
+}
+
 int
 nta_bitmap_init(struct nta_bitmap *bm, uint64_t nbits)
 {
@@ -46,7 +95,7 @@ nta_bitmap_init(struct nta_bitmap *bm, uint64_t nbits)
 		bm->words[k] = (n + 63) / 64;
 		if (bm->words[k] == 0)
 			bm->words[k] = 1;
-		bm->lvl[k] = calloc(bm->words[k], sizeof(uint64_t));
+		bm->lvl[k] = nta_meta_alloc(bm->words[k] * sizeof(uint64_t));
 		if (bm->lvl[k] == NULL) {
 			nta_bitmap_fini(bm);
 			return -ENOMEM;
@@ -66,7 +115,8 @@ nta_bitmap_fini(struct nta_bitmap *bm)
 	uint32_t k;
 
 	for (k = 0; k < NTA_BM_MAX_LEVELS; k++) {
-		free(bm->lvl[k]);
+		if (bm->lvl[k] != NULL)
+			nta_meta_free(bm->lvl[k], bm->words[k] * sizeof(uint64_t));
 		bm->lvl[k] = NULL;
 	}
 	bm->levels = 0;

@@ -112,8 +112,10 @@ cache_alloc(void)
 {
 	struct nta_cache *c = calloc(1, sizeof(*c));
 
-	if (c != NULL)
+	if (c != NULL) {
 		cache_reset_entries(c);
+		c->limit = NTA_CACHE_UNITS_MIN;
+	}
 	return c;
 }
 
@@ -146,7 +148,22 @@ nta_my_cache_slow(struct nta_arena *a)
 	return c;
 }
 
-/* Give every block of c to the trees and empty c. Under lock. */
+/* What an emptied cache may hold: a share of the units out of a's trees. Under lock. */
+static uint64_t
+cache_limit(const struct nta_arena *a)
+{
+	uint64_t out = 0, lim;
+	uint32_t i;
+
+	for (i = 0; i < a->n_regions; i++)
+		out += a->regions[i]->units - a->regions[i]->free_units;
+	lim = out >> NTA_CACHE_LIVE_SHIFT;
+	if (lim < NTA_CACHE_UNITS_MIN)
+		return NTA_CACHE_UNITS_MIN;
+	return lim < NTA_CACHE_UNITS_CAP ? lim : NTA_CACHE_UNITS_CAP;
+}
+
+/* Give every block of c to the trees and empty c; its new limit. Under lock. */
 static void
 cache_give_all(struct nta_arena *a, struct nta_cache *c)
 {
@@ -167,6 +184,7 @@ cache_give_all(struct nta_arena *a, struct nta_cache *c)
 	cache_reset_entries(c);
 	__atomic_store_n(&c->count, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->units, 0, __ATOMIC_RELAXED);
+	c->limit = cache_limit(a);
 	nta_cnt_add(&c->flushes, 1);
 }
 
@@ -231,6 +249,14 @@ nta_cache_hand_over(struct nta_arena *a, struct nta_cache *c)
 			e = fresh;
 			fresh = NULL;
 		}
+		if (a->handed == 0)
+			__atomic_store_n(&a->handed, 1, __ATOMIC_RELAXED);
+		/*
+		 * What this thread frees now goes to the thread that allocates,
+		 * not back to the trees: the cache may fill to the absolute cap
+		 * (fewer, larger hand-overs) instead of the share of the live set.
+		 */
+		e->limit = NTA_CACHE_UNITS_CAP;
 		place(a, (uint32_t)di, c);
 		cache_switch(a, s, e);
 		NTA_VERIFY_MUTATION(a, NULL, e, "cache hand-over");

@@ -70,6 +70,24 @@ struct nta_cache *nta_cache_hand_over(struct nta_arena *a, struct nta_cache *c);
  */
 struct nta_cache_ent *nta_cache_take_depot(struct nta_arena *a, struct nta_cache *c, uint64_t n);
 
+/*
+ * nta_cache_take_depot() for a cache miss. Until the arena's first hand-over
+ * the depot is empty: then only mark the thread short, inline, reading
+ * nothing but the line of a->gen that the fast path has just read.
+ */
+static inline struct nta_cache_ent *
+nta_cache_miss(struct nta_arena *a, struct nta_cache *c, uint64_t n)
+{
+	int h = nta_my_slot + 1;
+
+	if (likely(__atomic_load_n(&a->handed, __ATOMIC_RELAXED) == 0)) {
+		if (__atomic_load_n(&a->hungry, __ATOMIC_RELAXED) != h)
+			__atomic_store_n(&a->hungry, h, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	return nta_cache_take_depot(a, c, n);
+}
+
 static inline struct nta_cache_ent *
 nta_cache_pop(struct nta_cache *c, uint64_t n)
 {

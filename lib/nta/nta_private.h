@@ -94,6 +94,23 @@ struct nta_bitmap {
 	uint64_t words[NTA_BM_MAX_LEVELS];
 };
 
+/*
+ * Metadata arrays (used maps, bitmap words) of a page or more are mapped
+ * anonymous and zero, not allocated: a page costs memory only once it is
+ * written, so a region's metadata grows by pages with the part of the region
+ * in use (see nta_region.hi) instead of being paid for the whole region at
+ * creation. Smaller arrays come from calloc(). nta_meta_alloc(): zeroed
+ * bytes, NULL if out of memory; nta_meta_free() takes the same size.
+ */
+void *nta_meta_alloc(size_t bytes);
+void nta_meta_free(void *p, size_t bytes);
+/*
+ * Bytes of memory an array of total bytes from nta_meta_alloc() costs when
+ * only its first used bytes were ever written: whole pages of a mapped
+ * array, the whole of a calloc()ed one.
+ */
+uint64_t nta_meta_cost(size_t total, uint64_t used);
+
 int nta_bitmap_init(struct nta_bitmap *bm, uint64_t nbits);
 void nta_bitmap_fini(struct nta_bitmap *bm);
 /* The summary levels above word w of level 0 after it became non-zero / zero. */
@@ -302,6 +319,17 @@ struct nta_region {
 	uint64_t max_free;        /* units of the largest free extent */
 	uint64_t nonfree_blocks;  /* used + cached blocks */
 	uint8_t fit_classes;      /* classes of the arena's fit index it is in */
+	/*
+	 * High-water mark (under lock): units [hi, units) have never been part
+	 * of a buffer or the start of a free extent but the first, so their used
+	 * bytes and their head and free bits are zero and the metadata pages
+	 * that cover only them were never written (they cost nothing: see
+	 * nta_meta_alloc()). 1 <= hi <= units; hi only grows. nta_verify()
+	 * checks that the maps are zero from hi on. (A refused free of a
+	 * pointer above hi exchanges a zero byte: the one page it writes is not
+	 * counted.)
+	 */
+	uint64_t hi;
 };
 
 /* One entry of a thread cache. */
@@ -326,6 +354,16 @@ struct nta_cache_ent {
 #define NTA_CACHE_CAP (NTA_CACHE_SIZE > 0 ? NTA_CACHE_SIZE : 1)
 /* Most units a cache holds: a thread never sits on more than this. */
 #define NTA_CACHE_UNITS_CAP ((uint64_t)NTA_CACHE_MAX_BYTES / NTA_UNIT)
+/*
+ * Within that, a cache holds at most 1 / 2^NTA_CACHE_LIVE_SHIFT of the units
+ * its arena has out of the trees (used or cached, measured at each drain),
+ * but never less than NTA_CACHE_UNITS_MIN (a few of the largest blocks it
+ * takes, so that any cacheable block fits an emptied cache): the memory a
+ * cache sits on is bounded relative to the live set, not by a constant.
+ */
+#define NTA_CACHE_LIVE_SHIFT 3
+#define NTA_CACHE_UNITS_MIN (4 * (uint64_t)NTA_CACHE_MAX_UNITS < NTA_CACHE_UNITS_CAP ? \
+	4 * (uint64_t)NTA_CACHE_MAX_UNITS : NTA_CACHE_UNITS_CAP)
 
 _Static_assert(NTA_MAX_REGIONS - 1 <= UINT16_MAX, "a region id fits nta_cache_ent.region");
 _Static_assert(NTA_CACHE_CAP <= UINT16_MAX,
@@ -340,7 +378,9 @@ _Static_assert(NTA_REGION_MAX_UNITS - 1 <= UINT32_MAX, "a unit index fits nta_ca
  *
  * Invariants:
  *   count = Σ over bins of the bin's list length <= NTA_CACHE_SIZE
- *   units <= NTA_CACHE_UNITS_CAP
+ *   units <= limit, NTA_CACHE_UNITS_MIN <= limit <= NTA_CACHE_UNITS_CAP
+ *   (limit changes only while the cache is empty: at creation, at drains,
+ *   and to NTA_CACHE_UNITS_CAP when a hand-over gives it to a freeing thread)
  *   every entry is on exactly one list: a bin's, or the spare list
  *   an entry in bin n is a cached block of exactly n units
  *   units = Σ n over cached entries
@@ -348,6 +388,7 @@ _Static_assert(NTA_REGION_MAX_UNITS - 1 <= UINT32_MAX, "a unit index fits nta_ca
 struct nta_cache {
 	uint32_t count;
 	uint64_t units;
+	uint64_t limit;                   /* units it may hold before it drains */
 	uint16_t spare;                   /* first spare entry + 1 */
 	uint16_t bin[NTA_CACHE_BINS];     /* first entry + 1 of each size */
 	struct nta_cache_ent ent[NTA_CACHE_CAP];
@@ -409,6 +450,19 @@ struct nta_region_index {
 
 struct nta_arena {
 	uint64_t gen;             /* unique id of this arena, never 0 */
+	/*
+	 * On the line of gen, which every allocation and free reads: a cache
+	 * miss of a thread alone looks at nothing else of the arena.
+	 * hungry: slot + 1 of the last thread that missed its cache while the
+	 * depot was empty, 0 if none (a hint, read without lock; written only
+	 * when it changes, so a thread alone writes it once).
+	 * handed: 0 until the first cache hand-over of the arena, then 1 for
+	 * good (set under lock, read without). Invariant: a depot place is
+	 * taken only if handed = 1; a miss looks at the depot only if
+	 * handed = 1.
+	 */
+	int hungry;
+	int handed;
 	char name[NTA_NAME_LEN];
 	struct nta_arena_config cfg;
 	size_t region_size;       /* bytes of an ordinary region */
@@ -451,13 +505,11 @@ struct nta_arena {
 	 * caches a freeing thread handed over for an allocating one, and the
 	 * spare places, empty caches for the next hand-overs. A cache moves
 	 * between these places whole (with its counters) and is freed only
-	 * with the arena. hungry: slot + 1 of the last thread that missed its cache
-	 * while the depot was empty, 0 if none (a hint, read without lock).
+	 * with the arena (hungry and handed, above, say who waits for one).
 	 * Invariants (checked by nta_verify()): no cache is in two places; the
 	 * spares hold no buffer.
 	 */
 	struct nta_cache *cache[NTA_CACHE_SLOTS];
-	int hungry;
 	/* Counters under lock. */
 	uint64_t allocs;
 	uint64_t frees;

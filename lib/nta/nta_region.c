@@ -66,7 +66,7 @@ nta_region_delete(struct nta_region *r)
 	nta_backing_unmap(r);
 	nta_bitmap_fini(&r->head);
 	nta_bitmap_fini(&r->free);
-	free(r->used);
+	nta_meta_free(r->used, r->units);
 	nta_tree_fini(&r->tree);
 	free(r);
 }
@@ -92,7 +92,7 @@ region_init(struct nta_region *r, uint64_t units)
 	r->units = units;
 	if (nta_bitmap_init(&r->head, units) != 0 || nta_bitmap_init(&r->free, units) != 0)
 		return NULL;
-	r->used = calloc(units, 1);
+	r->used = nta_meta_alloc(units);
 	if (r->used == NULL)
 		return NULL;
 	/* No two free extents touch, so there are at most ceil(units / 2). */
@@ -105,6 +105,7 @@ region_init(struct nta_region *r, uint64_t units)
 	r->free_units = units;
 	r->max_free = units;
 	r->nonfree_blocks = 0;
+	r->hi = 1;
 	nta_poison(r->base, nta_region_bytes(r));
 	return r;
 }
@@ -311,6 +312,9 @@ nta_region_take(struct nta_region *r, avl_t node, uint64_t n, size_t align)
 		nta_bitmap_set(&r->free, s + pre + n);
 	}
 	nta_used_set(r, s + pre, n);
+	/* The buffer and the head of the extent after it are now below hi. */
+	if (s + pre + n >= r->hi)
+		r->hi = s + pre + n < r->units ? s + pre + n + 1 : r->units;
 	r->free_units -= n;
 	r->nonfree_blocks++;
 	if (len == r->max_free)     /* the rest is smaller: the largest may have gone */

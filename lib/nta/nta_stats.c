@@ -10,14 +10,17 @@
 
 #include "nta_region.h"
 
+/* Memory bm costs when only its bits below hi were ever set. */
 static uint64_t
-bitmap_bytes(const struct nta_bitmap *bm)
+bitmap_bytes(const struct nta_bitmap *bm, uint64_t hi)
 {
 	uint64_t b = 0;
 	uint32_t k;
 
-	for (k = 0; k < bm->levels; k++)
-		b += bm->words[k] * sizeof(uint64_t);
+	for (k = 0; k < bm->levels; k++) {
+		hi = (hi + 63) / 64;    /* words of level k below hi, bits of level k + 1 */
+		b += nta_meta_cost(bm->words[k] * sizeof(uint64_t), hi * sizeof(uint64_t));
+	}
 	return b;
 }
 
@@ -40,8 +43,9 @@ stats_regions(struct nta_arena *a, struct nta_stats *st)
 		if (h > st->tree_height_max)
 			st->tree_height_max = h;
 		nonfree += r->nonfree_blocks;
-		st->metadata_bytes += sizeof(*r) + bitmap_bytes(&r->head) + bitmap_bytes(&r->free) +
-			r->units +
+		/* Metadata by pages written (nta_meta_alloc()), the nodes by chunks. */
+		st->metadata_bytes += sizeof(*r) + bitmap_bytes(&r->head, r->hi) +
+			bitmap_bytes(&r->free, r->hi) + nta_meta_cost(r->units, r->hi) +
 			(uint64_t)r->tree.n_chunks * NTA_NODE_CHUNK * sizeof(struct nta_node);
 	}
 	st->regions = a->n_regions;

@@ -119,8 +119,9 @@ verify_cache(struct nta_arena *a, struct vctx *v, uint32_t s, const struct nta_c
 	if (count != c->count || units != c->units)
 		violation(v, "cache %u: count %u/%" PRIu64 " units %" PRIu64 "/%" PRIu64,
 			s, c->count, count, c->units, units);
-	if (units > NTA_CACHE_UNITS_CAP)
-		violation(v, "cache %u: holds %" PRIu64 " units, cap %" PRIu64, s, units,
+	if (units > c->limit || c->limit < NTA_CACHE_UNITS_MIN || c->limit > NTA_CACHE_UNITS_CAP)
+		violation(v, "cache %u: holds %" PRIu64 " units, limit %" PRIu64 " (%" PRIu64
+			"..%" PRIu64 ")", s, units, c->limit, (uint64_t)NTA_CACHE_UNITS_MIN,
 			(uint64_t)NTA_CACHE_UNITS_CAP);
 	if (count + spares != NTA_CACHE_CAP)
 		violation(v, "cache %u: %" PRIu64 " entries lost", s,
@@ -128,7 +129,10 @@ verify_cache(struct nta_arena *a, struct vctx *v, uint32_t s, const struct nta_c
 	free(seen);
 }
 
-/* Head, free and used maps agree word by word; the number of heads. */
+/*
+ * Head, free and used maps agree word by word, and are zero from r->hi on
+ * (reading those pages maps the zero page: no memory); the number of heads.
+ */
 static uint64_t
 verify_maps(struct vctx *v, const struct nta_region *r)
 {
@@ -136,6 +140,13 @@ verify_maps(struct vctx *v, const struct nta_region *r)
 
 	if (nta_bitmap_check(&r->head) != 0 || nta_bitmap_check(&r->free) != 0)
 		violation(v, "region %u: bitmap summary inconsistent", r->id);
+	if (r->hi == 0 || r->hi > r->units)
+		violation(v, "region %u: high-water mark %" PRIu64 " of %" PRIu64 " units",
+			r->id, r->hi, r->units);
+	else if (nta_bitmap_next(&r->head, r->hi) != r->units ||
+			nta_bitmap_next(&r->free, r->hi) != r->units)
+		violation(v, "region %u: a head or free bit at or above hi %" PRIu64, r->id,
+			r->hi);
 	if (!nta_bitmap_test(&r->head, 0))
 		violation(v, "region %u: unit 0 starts no block", r->id);
 	for (w = 0; w < (r->units + 63) / 64; w++) {
@@ -143,6 +154,8 @@ verify_maps(struct vctx *v, const struct nta_region *r)
 
 		for (b = 0; b < 64 && w * 64 + b < r->units; b++)
 			us |= (uint64_t)(r->used[w * 64 + b] != 0) << b;
+		if (w * 64 + 63 >= r->hi && (us >> (w * 64 >= r->hi ? 0 : r->hi - w * 64)) != 0)
+			violation(v, "region %u: a used byte at or above hi %" PRIu64, r->id, r->hi);
 
 		if ((f & ~h) != 0 || (us & ~h) != 0 || (f & us) != 0)
 			violation(v, "region %u: units %" PRIu64
@@ -208,7 +221,7 @@ verify_region(struct vctx *v, struct nta_region *r, const uint64_t *held)
 			" frees", r->id, r->tree.capacity, r->nonfree_blocks);
 }
 
-/* Every cache in one place only; the spares empty. */
+/* Every cache in one place only; the spares empty; no depot before a hand-over. */
 static void
 verify_places(struct vctx *v, const struct nta_arena *a)
 {
@@ -217,6 +230,9 @@ verify_places(struct vctx *v, const struct nta_arena *a)
 	for (i = NTA_CACHE_SPARE; i < NTA_CACHE_SLOTS; i++)
 		if (a->cache[i] != NULL && a->cache[i]->count != 0)
 			violation(v, "spare cache %u holds %u buffers", i, a->cache[i]->count);
+	for (i = NTA_CACHE_DEPOT; i < NTA_CACHE_SPARE && a->handed == 0; i++)
+		if (a->cache[i] != NULL)
+			violation(v, "depot place %u taken before any hand-over", i);
 	for (i = 0; i < NTA_CACHE_SLOTS; i++)
 		for (j = i + 1; a->cache[i] != NULL && j < NTA_CACHE_SLOTS; j++)
 			if (a->cache[i] == a->cache[j])
