@@ -340,7 +340,7 @@ free_other(struct nta_arena *a, struct nta_cache *c, struct nta_region *r, uint6
 		if (e != NULL)
 			c = e;
 		else
-			nta_cache_drain(a, c);
+			nta_cache_trim(a, c, n);
 		nta_cache_push(c, r, u, n);
 		nta_cnt_add(&c->frees, 1);
 		return 0;

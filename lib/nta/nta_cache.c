@@ -9,7 +9,9 @@
  * cache; slot s of every arena has its own cache, created on first use. A
  * cache keeps freed buffers binned by exact unit count, so that a later
  * allocation of the same size is a pop (nta_alloc(), nta_free()); when it is
- * full it is drained to the trees in one lock hold.
+ * full the older half of each size goes back to the trees in one lock hold
+ * (nta_cache_trim()): what was freed last stays, so that the allocations
+ * after a trim still hit.
  *
  * Across threads (one thread allocates, another frees, as an RX core and a
  * worker do) the freeing thread's cache fills and the allocating thread's
@@ -186,6 +188,60 @@ cache_give_all(struct nta_arena *a, struct nta_cache *c)
 	__atomic_store_n(&c->units, 0, __ATOMIC_RELAXED);
 	c->limit = cache_limit(a);
 	nta_cnt_add(&c->flushes, 1);
+}
+
+/*
+ * Give the older half of every bin of c to the trees (a bin is a stack: the
+ * entries below its first ceil(len / 2) are the older ones), and all of it
+ * if c would still have no room for one more block of n units under its new
+ * limit. Under lock.
+ */
+static void
+cache_give_older(struct nta_arena *a, struct nta_cache *c, uint64_t n)
+{
+	uint64_t units = c->units;
+	uint32_t b, count = c->count, given = 0;
+
+	for (b = 1; b < NTA_CACHE_BINS; b++) {
+		uint16_t e = c->bin[b], keep = 0, k;
+
+		for (k = e; k != 0; k = c->ent[k - 1].next)
+			keep++;
+		keep = (uint16_t)((keep + 1) / 2);
+		for (k = 1; k < keep; k++)
+			e = c->ent[e - 1].next;
+		if (keep == 0)
+			continue;
+		k = c->ent[e - 1].next;
+		c->ent[e - 1].next = 0;
+		while (k != 0) {
+			struct nta_cache_ent *ent = &c->ent[k - 1];
+			uint16_t next = ent->next;
+
+			nta_region_give(a, a->regions[ent->region], ent->unit, b);
+			ent->next = c->spare;
+			c->spare = k;
+			units -= b;
+			given++;
+			k = next;
+		}
+	}
+	a->tree_frees += given;
+	__atomic_store_n(&c->count, count - given, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->units, units, __ATOMIC_RELAXED);
+	c->limit = cache_limit(a);
+	nta_cnt_add(&c->flushes, 1);
+	if (count - given == NTA_CACHE_CAP || units + n > c->limit)
+		cache_give_all(a, c);
+}
+
+void
+nta_cache_trim(struct nta_arena *a, struct nta_cache *c, uint64_t n)
+{
+	nta_lock(&a->lock);
+	cache_give_older(a, c, n);
+	NTA_VERIFY_MUTATION(a, NULL, c, "cache trim");
+	nta_unlock(&a->lock);
 }
 
 void

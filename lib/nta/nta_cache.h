@@ -54,6 +54,14 @@ nta_my_cache(struct nta_arena *a)
 
 /* Return every buffer of c to the trees, in one lock hold. */
 void nta_cache_drain(struct nta_arena *a, struct nta_cache *c);
+/*
+ * c is full: return the older half of each size to the trees, in one lock
+ * hold, so that every size keeps the buffers most recently freed (a full
+ * drain leaves every size empty, and the misses that follow come in a
+ * burst). All of it if that leaves no room for a block of n units (n <=
+ * NTA_CACHE_UNITS_MIN) under the new limit.
+ */
+void nta_cache_trim(struct nta_arena *a, struct nta_cache *c, uint64_t n);
 
 /*
  * c, the calling thread's full cache, goes to the depot for another thread

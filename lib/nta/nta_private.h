@@ -379,8 +379,9 @@ _Static_assert(NTA_REGION_MAX_UNITS - 1 <= UINT32_MAX, "a unit index fits nta_ca
  * Invariants:
  *   count = Σ over bins of the bin's list length <= NTA_CACHE_SIZE
  *   units <= limit, NTA_CACHE_UNITS_MIN <= limit <= NTA_CACHE_UNITS_CAP
- *   (limit changes only while the cache is empty: at creation, at drains,
- *   and to NTA_CACHE_UNITS_CAP when a hand-over gives it to a freeing thread)
+ *   (limit changes at creation, at drains and trims, where units <= limit
+ *   still holds, and to NTA_CACHE_UNITS_CAP when a hand-over gives it to a
+ *   freeing thread)
  *   every entry is on exactly one list: a bin's, or the spare list
  *   an entry in bin n is a cached block of exactly n units
  *   units = Σ n over cached entries
