@@ -253,9 +253,13 @@ alloc_other(struct nta_arena *a, size_t size)
 		return alloc_fail(a, E2BIG, size);
 	c = nta_my_cache(a);
 	if (c != NULL && n < NTA_CACHE_BINS) {
-		/* Another thread's freed cacheful may be waiting in the depot. */
-		struct nta_cache_ent *ent = nta_cache_miss(a, c, n);
+		/* A hit after all (the thread's first call for this arena)? */
+		struct nta_cache_ent *ent = nta_cache_pop(c, n);
 
+		if (ent != NULL)
+			return cache_hit(c, ent, n);
+		/* Another thread's freed cacheful may be waiting in the depot. */
+		ent = nta_cache_miss(a, c, n);
 		if (ent != NULL)
 			return cache_hit(nta_tl_cache, ent, n);
 	}
@@ -269,8 +273,12 @@ nta_alloc(struct nta_arena *a, size_t size)
 	uint64_t n = size / NTA_UNIT + (size % NTA_UNIT != 0);
 	struct nta_cache *c;
 
-	if (likely(a != NULL && n - 1 < NTA_CACHE_BINS - 1)) {
-		c = nta_my_cache(a);
+	/*
+	 * The hit path calls nothing (every other case is a tail call), so
+	 * that it needs no stack frame.
+	 */
+	if (likely(a != NULL && n - 1 < NTA_CACHE_BINS - 1 && nta_tl_gen == a->gen)) {
+		c = nta_tl_cache;
 		if (likely(c != NULL)) {
 			struct nta_cache_ent *ent = nta_cache_pop(c, n);
 
@@ -328,11 +336,23 @@ free_bad(struct nta_arena *a, void *ptr)
 	return free_fail(a, ptr, err, why);
 }
 
-/* A valid buffer that no cache takes, or a full cache. */
+/*
+ * A valid buffer (its used mark just taken: code) that the inline path did not
+ * cache: a long one, the thread's first free in this arena, no cache, a full
+ * cache.
+ */
 static __attribute__((noinline)) int
-free_other(struct nta_arena *a, struct nta_cache *c, struct nta_region *r, uint64_t u,
-		uint64_t n)
+free_other(struct nta_arena *a, struct nta_region *r, uint64_t u, uint8_t code)
 {
+	uint64_t n = code != NTA_USED_LONG ? code : nta_block_units(r, u);
+	struct nta_cache *c = nta_my_cache(a);
+
+	if (c != NULL && n < NTA_CACHE_BINS && c->count < NTA_CACHE_CAP &&
+			c->units + n <= c->limit) {
+		nta_cache_push(c, r, u, n);
+		nta_cnt_add(&c->frees, 1);
+		return 0;
+	}
 	if (c != NULL && n < NTA_CACHE_BINS && n <= NTA_CACHE_UNITS_MIN) {
 		/* Full: to another thread that runs short, else to the trees. */
 		struct nta_cache *e = nta_cache_hand_over(a, c);
@@ -370,15 +390,16 @@ nta_free(struct nta_arena *a, void *ptr)
 	u = off / NTA_UNIT;
 	if (unlikely(off % NTA_UNIT != 0 || (code = nta_used_take(r, u)) == 0))
 		return free_bad(a, ptr);
-	n = likely(code != NTA_USED_LONG) ? code : nta_block_units(r, u);
-	c = nta_my_cache(a);
-	if (likely(c != NULL && n < NTA_CACHE_BINS && c->count < NTA_CACHE_CAP &&
-			c->units + n <= c->limit)) {
+	/* As in nta_alloc(), the path that caches calls nothing. */
+	n = likely(code != NTA_USED_LONG) ? code : nta_block_units_near(r, u);
+	c = nta_tl_cache;
+	if (likely(n != 0 && nta_tl_gen == a->gen && c != NULL && n < NTA_CACHE_BINS &&
+			c->count < NTA_CACHE_CAP && c->units + n <= c->limit)) {
 		nta_cache_push(c, r, u, n);
 		nta_cnt_add(&c->frees, 1);
 		return 0;
 	}
-	return free_other(a, c, r, u, n);
+	return free_other(a, r, u, code);
 }
 
 NTA_EXPORT size_t

@@ -100,9 +100,13 @@ nta_used_take(struct nta_region *r, uint64_t u)
 	return __atomic_exchange_n(&r->used[u], 0, __ATOMIC_RELAXED);
 }
 
-/* Units of the block that starts at u. */
+/*
+ * Units of the block that starts at u if the head bitmap's word of u + 1 or
+ * the 64 words its summary word covers show where it ends (every buffer a
+ * cache takes does), else 0. Calls nothing.
+ */
 static inline uint64_t
-nta_block_units(const struct nta_region *r, uint64_t u)
+nta_block_units_near(const struct nta_region *r, uint64_t u)
 {
 	const uint64_t *w = r->head.lvl[0];
 	uint64_t i = u + 1, x, k;
@@ -126,7 +130,16 @@ nta_block_units(const struct nta_region *r, uint64_t u)
 			}
 		}
 	}
-	return nta_bitmap_next(&r->head, i) - u;
+	return 0;
+}
+
+/* Units of the block that starts at u. */
+static inline uint64_t
+nta_block_units(const struct nta_region *r, uint64_t u)
+{
+	uint64_t n = nta_block_units_near(r, u);
+
+	return n != 0 ? n : nta_bitmap_next(&r->head, u + 1) - u;
 }
 
 /* First unit of the block that holds unit i (the last head bit <= i). */
