@@ -229,12 +229,11 @@ alloc_fail(struct nta_arena *a, int err, size_t size)
 	return NULL;
 }
 
-/* Cache entry ent (n units) of c goes to the caller: marked used. */
+/* Cache entry ent (n units) goes to the caller: marked used. */
 static inline void *
-cache_hit(struct nta_cache *c, const struct nta_cache_ent *ent, uint64_t n)
+cache_hit(const struct nta_cache_ent *ent, uint64_t n)
 {
 	__atomic_store_n(ent->mark, nta_used_code(n), __ATOMIC_RELAXED);
-	nta_cnt_add(&c->hits, 1);
 	return ent->ptr;
 }
 
@@ -257,11 +256,11 @@ alloc_other(struct nta_arena *a, size_t size)
 		struct nta_cache_ent *ent = nta_cache_pop(c, n);
 
 		if (ent != NULL)
-			return cache_hit(c, ent, n);
+			return cache_hit(ent, n);
 		/* Another thread's freed cacheful may be waiting in the depot. */
 		ent = nta_cache_miss(a, c, n);
 		if (ent != NULL)
-			return cache_hit(nta_tl_cache, ent, n);
+			return cache_hit(ent, n);
 	}
 	p = alloc_slow(a, c, n, NTA_UNIT);
 	return p != NULL ? p : alloc_fail(a, ENOMEM, size);
@@ -283,7 +282,7 @@ nta_alloc(struct nta_arena *a, size_t size)
 			struct nta_cache_ent *ent = nta_cache_pop(c, n);
 
 			if (likely(ent != NULL))
-				return cache_hit(c, ent, n);
+				return cache_hit(ent, n);
 		}
 	}
 	return alloc_other(a, size);

@@ -183,6 +183,7 @@ cache_give_all(struct nta_arena *a, struct nta_cache *c)
 		c->bin[n] = 0;
 	}
 	a->tree_frees += c->count;
+	nta_cnt_add(&c->given, c->count);
 	cache_reset_entries(c);
 	__atomic_store_n(&c->count, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->units, 0, __ATOMIC_RELAXED);
@@ -227,6 +228,7 @@ cache_give_older(struct nta_arena *a, struct nta_cache *c, uint64_t n)
 		}
 	}
 	a->tree_frees += given;
+	nta_cnt_add(&c->given, given);
 	__atomic_store_n(&c->count, count - given, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->units, units, __ATOMIC_RELAXED);
 	c->limit = cache_limit(a);

@@ -385,18 +385,22 @@ _Static_assert(NTA_REGION_MAX_UNITS - 1 <= UINT32_MAX, "a unit index fits nta_ca
  *   every entry is on exactly one list: a bin's, or the spare list
  *   an entry in bin n is a cached block of exactly n units
  *   units = Σ n over cached entries
+ *   hits (allocations it served) = frees - count - given: every entry that
+ *   came in was a free, and left by a hit or to the trees (so the hit path
+ *   counts nothing)
  */
 struct nta_cache {
+	/* What the hit and the cached free read and write: the first line. */
 	uint32_t count;
+	uint16_t spare;                   /* first spare entry + 1 */
 	uint64_t units;
 	uint64_t limit;                   /* units it may hold before it drains */
-	uint16_t spare;                   /* first spare entry + 1 */
+	uint64_t frees;                   /* buffers pushed (by whichever thread held it) */
 	uint16_t bin[NTA_CACHE_BINS];     /* first entry + 1 of each size */
 	struct nta_cache_ent ent[NTA_CACHE_CAP];
-	/* Counters, written by the owner thread only. */
+	/* Counters, written by the thread that holds it (or under lock). */
 	uint64_t allocs;   /* allocations this thread made from a tree */
-	uint64_t frees;
-	uint64_t hits;     /* allocations served by this cache */
+	uint64_t given;    /* entries given back to the trees (drains, trims) */
 	uint64_t flushes;
 };
 

@@ -73,14 +73,20 @@ nta_stats_get(struct nta_arena *a, struct nta_stats *st)
 	nta_unlock(&a->lock);
 	for (i = 0; i < NTA_CACHE_SLOTS; i++) {
 		const struct nta_cache *c = __atomic_load_n(&a->cache[i], __ATOMIC_ACQUIRE);
+		uint64_t frees, count, out, hits;
 
 		if (c == NULL)
 			continue;
+		/* hits = frees - count - given (see struct nta_cache); torn while it runs. */
+		count = __atomic_load_n(&c->count, __ATOMIC_RELAXED);
+		out = count + nta_cnt_get(&c->given);
+		frees = nta_cnt_get(&c->frees);
+		hits = frees > out ? frees - out : 0;
 		st->bytes_cached += nta_cnt_get(&c->units) * NTA_UNIT;
-		cached_bufs += __atomic_load_n(&c->count, __ATOMIC_RELAXED);
-		st->allocs += nta_cnt_get(&c->allocs) + nta_cnt_get(&c->hits);
-		st->frees += nta_cnt_get(&c->frees);
-		st->cache_hits += nta_cnt_get(&c->hits);
+		cached_bufs += count;
+		st->allocs += nta_cnt_get(&c->allocs) + hits;
+		st->frees += frees;
+		st->cache_hits += hits;
 		st->cache_flushes += nta_cnt_get(&c->flushes);
 		st->metadata_bytes += sizeof(*c);
 	}

@@ -126,6 +126,9 @@ verify_cache(struct nta_arena *a, struct vctx *v, uint32_t s, const struct nta_c
 	if (count + spares != NTA_CACHE_CAP)
 		violation(v, "cache %u: %" PRIu64 " entries lost", s,
 			NTA_CACHE_CAP - count - spares);
+	if (c->frees < c->count + c->given)
+		violation(v, "cache %u: %" PRIu64 " frees, fewer than %u held + %" PRIu64
+			" given back", s, c->frees, c->count, c->given);
 	free(seen);
 }
 
