@@ -15,12 +15,18 @@
  * since nothing holds a node's address across a growth, the table may move.
  * Node 0 is "none".
  *
- * Insert and delete walk down without recursion and retrace up through the
- * parent links, stopping at the first subtree whose height did not change
- * (an insert rotates at most once). A removal relinks the successor in place
- * of the removed node, so that every other node keeps its index and extent;
- * a node whose key changes without leaving its in-order place is updated
- * where it is (nta_tree_rekey()).
+ * An insert of a short length finds the new key's in-order successor in the
+ * length directory (first[] of the shortest length present at or above it)
+ * and attaches the new leaf next to it, without a walk down from the root
+ * and its mispredicted branch per level; other keys walk down. Insert and
+ * delete retrace up through the parent links, stopping at the first subtree
+ * whose height did not change; each knows which side changed, so a level
+ * reads the sibling's height only (an insert stops at a parent already
+ * taller, and rotates at most once). A removal relinks the successor in
+ * place of the removed node, so that every other node keeps its index and
+ * extent, and reuses that successor for the directory; a node whose key
+ * changes without leaving its in-order place is updated where it is
+ * (nta_tree_rekey()).
  */
 
 #include <errno.h>
@@ -95,55 +101,6 @@ key_cmp(const struct nta_tree *t, uint64_t len, uint64_t start, avl_t i)
 	key_t_ k = key_of(len, start), nk = node_key(N(t, i));
 
 	return (k > nk) - (k < nk);
-}
-
-static avl_t
-rotate_right(struct nta_tree *t, avl_t y)
-{
-	avl_t x = N(t, y)->left;
-
-	set_left(t, y, N(t, x)->right);
-	set_right(t, x, y);
-	fix_height(t, y);
-	fix_height(t, x);
-	return x;
-}
-
-static avl_t
-rotate_left(struct nta_tree *t, avl_t x)
-{
-	avl_t y = N(t, x)->right;
-
-	set_right(t, x, N(t, y)->left);
-	set_left(t, y, x);
-	fix_height(t, x);
-	fix_height(t, y);
-	return y;
-}
-
-/* Restore balance at i after one of its subtrees changed height by one. */
-static avl_t
-rebalance(struct nta_tree *t, avl_t i)
-{
-	struct nta_node *n = N(t, i);
-	int b = (int)ht(t, n->left) - (int)ht(t, n->right);
-
-	if (b > 1) {
-		avl_t l = n->left;
-
-		if (ht(t, N(t, l)->left) < ht(t, N(t, l)->right))
-			set_left(t, i, rotate_left(t, l));
-		return rotate_right(t, i);
-	}
-	if (b < -1) {
-		avl_t r = n->right;
-
-		if (ht(t, N(t, r)->right) < ht(t, N(t, r)->left))
-			set_right(t, i, rotate_right(t, r));
-		return rotate_left(t, i);
-	}
-	fix_height(t, i);
-	return i;
 }
 
 /* Node i (of the tree, with its current key) becomes first[] of its length if leftmost. */
@@ -248,39 +205,178 @@ replace_child(struct nta_tree *t, avl_t parent, avl_t old, avl_t c)
 }
 
 /*
- * Walk up from x, restoring heights and balance. A subtree whose height did
- * not change leaves its ancestors as they were: stop there. After an insert
- * that is at most one (single or double) rotation.
+ * After an insert: node p leans two levels towards its child c, on side d
+ * (0 left, 1 right), c of height hc. c's subtree grew, so its children differ
+ * by one: a single rotation if the outer one is the taller, else a double
+ * one. Heights follow from hc without reading the other subtrees', and the
+ * new subtree root, under p's parent g, is as high as p was before.
  */
-static void
-retrace(struct nta_tree *t, avl_t x)
+static inline void
+rotate_grown(struct nta_tree *t, avl_t p, avl_t c, uint32_t hc, int d)
 {
-	while (x != 0) {
-		struct nta_node *n = N(t, x);
-		avl_t parent = n->parent, r;
-		uint32_t old = n->height, hl = ht(t, n->left), hr = ht(t, n->right), h;
+	struct nta_node *pn = N(t, p), *cn = N(t, c);
+	avl_t g = pn->parent, top, b = cn->child[!d];
+	struct nta_node *bn = N(t, b);
 
-		if (hl <= hr + 1 && hr <= hl + 1) {
-			/* Still balanced: only the height may change. */
-			h = 1 + (hl > hr ? hl : hr);
-			if (h == old)
-				return;
-			n->height = (uint8_t)h;
-			x = parent;
+	if (ht(t, cn->child[d]) + 1 == hc) {
+		/* Outer: c rises, its inner subtree b moves under p. */
+		pn->child[d] = b;
+		if (b != 0)
+			bn->parent = p;
+		cn->child[!d] = p;
+		pn->parent = c;
+		pn->height = (uint8_t)(hc - 1);
+		top = c;
+	} else {
+		/* Inner: b (of height hc - 1) rises, its subtrees go to c and p. */
+		avl_t bo = bn->child[d], bi = bn->child[!d];
+
+		cn->child[!d] = bo;
+		if (bo != 0)
+			N(t, bo)->parent = c;
+		pn->child[d] = bi;
+		if (bi != 0)
+			N(t, bi)->parent = p;
+		bn->child[d] = c;
+		bn->child[!d] = p;
+		cn->parent = b;
+		pn->parent = b;
+		cn->height = (uint8_t)(hc - 1);
+		pn->height = (uint8_t)(hc - 1);
+		bn->height = (uint8_t)hc;
+		top = b;
+	}
+	replace_child(t, g, p, top);
+}
+
+/*
+ * Walk up from c, whose subtree grew by one level (to c's stored height),
+ * after an insert. A parent already taller than c keeps its height: stop
+ * there (one comparison, no child loaded). Else the sibling tells whether the
+ * parent grows too (go on) or leans too far (one rotation, then stop: the
+ * rotated subtree is as high as before the insert).
+ */
+static inline void
+retrace_grown(struct nta_tree *t, avl_t c)
+{
+	uint32_t hc = N(t, c)->height;
+	avl_t p = N(t, c)->parent;
+
+	while (p != 0) {
+		struct nta_node *pn = N(t, p);
+		int d = pn->left != c;
+
+		if (hc < pn->height)
+			return;
+		if (ht(t, pn->child[!d]) + 1 == hc) {
+			pn->height = (uint8_t)++hc;
+			c = p;
+			p = pn->parent;
 			continue;
 		}
-		r = rebalance(t, x);
-		replace_child(t, parent, x, r);
-		if (N(t, r)->height == old)
-			return;
-		x = parent;
+		rotate_grown(t, p, c, hc, d);
+		return;
 	}
+}
+
+/*
+ * Rotate the subtree of x towards side d: x's child y on the other side
+ * takes x's place (y's parent link included, not the link to y from above)
+ * and x becomes y's child on side d. Returns y.
+ */
+static avl_t
+rotate(struct nta_tree *t, avl_t x, int d)
+{
+	struct nta_node *xn = N(t, x);
+	avl_t y = xn->child[!d];
+	struct nta_node *yn = N(t, y);
+	avl_t m = yn->child[d];
+
+	xn->child[!d] = m;
+	if (m != 0)
+		N(t, m)->parent = x;
+	yn->child[d] = x;
+	yn->parent = xn->parent;
+	xn->parent = y;
+	fix_height(t, x);
+	fix_height(t, y);
+	return y;
+}
+
+/*
+ * Walk up from p, whose subtree on side d lost one level, after a removal.
+ * Stop at the first node whose height stays; a rotation may lower a subtree
+ * too, so the walk goes on above it unless it kept its height (up to one
+ * rotation a level, O(log2 n)).
+ */
+static void
+retrace_shrunk(struct nta_tree *t, avl_t p, int d)
+{
+	/* hn: the new height of p's subtree on side d. */
+	uint32_t hn = p != 0 ? ht(t, N(t, p)->child[d]) : 0;
+
+	while (p != 0) {
+		struct nta_node *pn = N(t, p);
+		avl_t g = pn->parent, s = pn->child[!d], top;
+		uint32_t hs = ht(t, s), old = pn->height;
+
+		if (hs <= hn + 1) {
+			hn = 1 + (hn > hs ? hn : hs);
+			if (hn == old)
+				return;
+			pn->height = (uint8_t)hn;
+			top = p;
+		} else {
+			/* The sibling is two higher: rotate it up (twice if it leans in). */
+			struct nta_node *sn = N(t, s);
+
+			if (ht(t, sn->child[d]) > ht(t, sn->child[!d]))
+				pn->child[!d] = rotate(t, s, !d);
+			top = rotate(t, p, d);
+			if (g == 0)
+				t->root = top;
+			else
+				N(t, g)->child[N(t, g)->left != p] = top;
+			hn = N(t, top)->height;
+			if (hn == old)
+				return;
+		}
+		p = g;
+		d = g != 0 && N(t, g)->left != top;
+	}
+}
+
+/*
+ * The in-order successor of a new key (len, start) read from the directory,
+ * or 0 if the directory cannot tell: the key sorts right before first[l] of
+ * the shortest length l >= len present, if l > len or start is below the
+ * start of first[len]. (Not if len has no entry, if no length from len up
+ * to NTA_TREE_DIR has a node, or if start lies above first[len].)
+ */
+static inline avl_t
+dir_successor(const struct nta_tree *t, uint64_t len, uint64_t start)
+{
+	uint64_t w, x, l;
+	avl_t f;
+
+	if (len >= NTA_TREE_DIR)
+		return 0;
+	w = len / 64;
+	x = t->dir[w] & (~UINT64_C(0) << (len % 64));
+	while (x == 0) {
+		if (++w == NTA_TREE_DIR_WORDS)
+			return 0;
+		x = t->dir[w];
+	}
+	l = w * 64 + (uint64_t)__builtin_ctzll(x);
+	f = t->first[l];
+	return l != len || start < N(t, f)->start ? f : 0;
 }
 
 void
 nta_tree_insert(struct nta_tree *t, uint64_t start, uint64_t len)
 {
-	avl_t nn = t->spare, i = t->root;
+	avl_t nn = t->spare, i = t->root, sc;
 	struct nta_node *n;
 	key_t_ k;
 
@@ -294,65 +390,119 @@ nta_tree_insert(struct nta_tree *t, uint64_t start, uint64_t len)
 	n->height = 1;
 	n->spare = 0;
 	t->count++;
-	dir_add(t, nn);
 	if (i == 0) {
+		dir_add(t, nn);
 		n->parent = 0;
 		t->root = nn;
 		return;
 	}
-	k = key_of(len, start);
-	for (;;) {
-		struct nta_node *c = N(t, i);
-		avl_t next = k < node_key(c) ? c->left : c->right;
-
-		if (next == 0) {
-			if (k < node_key(c))
-				c->left = nn;
-			else
-				c->right = nn;
-			n->parent = i;
-			break;
+	sc = dir_successor(t, len, start);
+	if (sc != 0) {
+		/*
+		 * No walk down: the new node goes right before its successor,
+		 * as its left child if it has none, else as the right child of
+		 * its predecessor (the rightmost node of that left subtree, which
+		 * has no right child). That is the leaf the walk would reach.
+		 */
+		t->first[len] = nn;
+		t->dir[len / 64] |= UINT64_C(1) << (len % 64);
+		i = sc;
+		if (N(t, i)->left == 0) {
+			N(t, i)->left = nn;
+		} else {
+			i = N(t, i)->left;
+			while (N(t, i)->right != 0)
+				i = N(t, i)->right;
+			N(t, i)->right = nn;
 		}
-		i = next;
+	} else {
+		dir_add(t, nn);
+		k = key_of(len, start);
+		for (;;) {
+			struct nta_node *c = N(t, i);
+			int d = k > node_key(c);
+
+			if (c->child[d] == 0) {
+				c->child[d] = nn;
+				break;
+			}
+			i = c->child[d];
+		}
 	}
-	retrace(t, i);
+	n->parent = i;
+	retrace_grown(t, nn);
 }
 
 void
 nta_tree_remove_node(struct nta_tree *t, avl_t z)
 {
 	struct nta_node *zn = N(t, z);
-	avl_t p = zn->parent, x;
+	avl_t p = zn->parent, x, c, y = 0;
+	uint64_t len = nta_node_len(zn);
+	bool first = len < NTA_TREE_DIR && t->first[len] == z;
+	int d;
 
 	NTA_ASSERT(z != 0 && zn->height != 0, "a node of the tree");
-	dir_drop(t, z);
 	if (zn->left != 0 && zn->right != 0) {
 		/*
 		 * Two children: the successor y (no left child) takes z's place
 		 * in the tree, so that every other node keeps its extent (callers
 		 * may hold the index of another node across the removal).
 		 */
-		avl_t y = zn->right;
 		struct nta_node *yn;
 
+		y = zn->right;
 		while (N(t, y)->left != 0)
 			y = N(t, y)->left;
 		yn = N(t, y);
 		if (yn->parent != z) {
 			x = yn->parent;
+			d = 0;
 			set_left(t, x, yn->right);
 			set_right(t, y, zn->right);
 		} else {
 			x = y;
+			d = 1;
 		}
 		set_left(t, y, zn->left);
 		replace_child(t, p, z, y);
 		yn->height = zn->height;
 	} else {
-		replace_child(t, p, z, zn->left != 0 ? zn->left : zn->right);
+		/* A lone child is a leaf (AVL): a right one is the successor. */
+		c = zn->left != 0 ? zn->left : zn->right;
+		y = zn->right;
 		x = p;
+		d = p != 0 && N(t, p)->left != z;
+		if (p == 0)
+			t->root = c;
+		else
+			N(t, p)->child[d] = c;
+		if (c != 0)
+			N(t, c)->parent = p;
 	}
-	retrace(t, x);
+	if (first) {
+		/*
+		 * z was the lowest of its length: the next of that length is its
+		 * successor, if of the same length. With no right subtree, that
+		 * is the first ancestor reached from its left: p if z was a left
+		 * child, else above p (the links are as before the removal there).
+		 */
+		if (y == 0 && d != 0) {
+			avl_t i = p;
+
+			for (y = N(t, p)->parent; y != 0 && N(t, y)->right == i; y = N(t, y)->parent)
+				i = y;
+		} else if (y == 0) {
+			y = p;
+		}
+		if (y != 0 && N(t, y)->len_m1 == zn->len_m1) {
+			t->first[len] = y;
+		} else {
+			t->first[len] = 0;
+			t->dir[len / 64] &= ~(UINT64_C(1) << (len % 64));
+		}
+	}
+	retrace_shrunk(t, x, d);
 	zn->height = 0;
 	zn->left = zn->right = 0;
 	zn->parent = t->spare;

@@ -165,6 +165,8 @@ nta_bitmap_test(const struct nta_bitmap *bm, uint64_t i)
  *
  * left, right, parent: node indices, 0 = none (node 0 is never used, and
  *         stays zero but for its parent, so that it reads as height 0).
+ *         child[0] and child[1] are left and right, for code that handles
+ *         both sides at once with the side as an index.
  * start:  first unit of the extent; len_m1: its units minus one, so that a
  *         region of exactly 2^16 units (2 MB of 32 B units) fits 16 bits.
  * height: 1 for a leaf, 1 + max(child heights) otherwise; 0 marks a spare
@@ -181,8 +183,13 @@ nta_bitmap_test(const struct nta_bitmap *bm, uint64_t i)
  *   node 0: left = right = start = len_m1 = height = 0
  */
 struct nta_node {
-	avl_t left;
-	avl_t right;
+	union {
+		struct {
+			avl_t left;
+			avl_t right;
+		};
+		avl_t child[2];   /* child[0] = left, child[1] = right */
+	};
 	avl_t parent;
 	avl_t start;
 	avl_t len_m1;
