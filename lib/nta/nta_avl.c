@@ -420,13 +420,16 @@ nta_tree_insert(struct nta_tree *t, uint64_t start, uint64_t len)
 		k = key_of(len, start);
 		for (;;) {
 			struct nta_node *c = N(t, i);
-			int d = k > node_key(c);
+			avl_t next = k < node_key(c) ? c->left : c->right;
 
-			if (c->child[d] == 0) {
-				c->child[d] = nn;
+			if (next == 0) {
+				if (k < node_key(c))
+					c->left = nn;
+				else
+					c->right = nn;
 				break;
 			}
-			i = c->child[d];
+			i = next;
 		}
 	}
 	n->parent = i;
