@@ -15,7 +15,14 @@
  * since nothing holds a node's address across a growth, the table may move.
  * Node 0 is "none".
  *
- * An insert of a short length finds the new key's in-order successor in the
+ * The last extent inserted waits unlinked (struct nta_tree's pend) until the
+ * next insert links it: best fit, find, rekey, removal and the in-order walks
+ * take it into account where it sorts. An allocation that takes the extent
+ * the free before it gave back (one packet size freed and allocated again:
+ * the best fit is that extent) then changes no link, and each operation is
+ * still O(log2 n) (at most one link and one tree operation).
+ *
+ * Linking a short length finds the new key's in-order successor in the
  * length directory (first[] of the shortest length present at or above it)
  * and attaches the new leaf next to it, without a walk down from the root
  * and its mispredicted branch per level; other keys walk down. Insert and
@@ -119,6 +126,9 @@ dir_add(struct nta_tree *t, avl_t i)
 	t->dir[len / 64] |= UINT64_C(1) << (len % 64);
 }
 
+static avl_t tree_next(const struct nta_tree *t, avl_t i);
+static avl_t tree_prev(const struct nta_tree *t, avl_t i);
+
 /* Node i (still in the tree, with its current key) is about to leave its length. */
 static inline void
 dir_drop(struct nta_tree *t, avl_t i)
@@ -130,7 +140,7 @@ dir_drop(struct nta_tree *t, avl_t i)
 	if (len >= NTA_TREE_DIR || t->first[len] != i)
 		return;
 	/* The next node in order is the next of this length, if any is left. */
-	nx = nta_tree_next(t, i);
+	nx = tree_next(t, i);
 	if (nx != 0 && N(t, nx)->len_m1 == n->len_m1) {
 		t->first[len] = nx;
 	} else {
@@ -373,23 +383,15 @@ dir_successor(const struct nta_tree *t, uint64_t len, uint64_t start)
 	return l != len || start < N(t, f)->start ? f : 0;
 }
 
-void
-nta_tree_insert(struct nta_tree *t, uint64_t start, uint64_t len)
+/* Link node nn (its key set, height 1, no links) into the tree and the directory. */
+static void
+link_node(struct nta_tree *t, avl_t nn)
 {
-	avl_t nn = t->spare, i = t->root, sc;
-	struct nta_node *n;
+	struct nta_node *n = N(t, nn);
+	uint64_t len = nta_node_len(n), start = n->start;
+	avl_t i = t->root, sc;
 	key_t_ k;
 
-	NTA_ASSERT(nn != 0, "insert needs a spare node (nta_tree_reserve): node 0 means none");
-	NTA_ASSERT(len >= 1 && start + len <= NTA_REGION_MAX_UNITS, "the extent fits an avl_t");
-	n = N(t, nn);
-	t->spare = n->parent;
-	n->left = n->right = 0;
-	n->start = (avl_t)start;
-	n->len_m1 = (avl_t)(len - 1);
-	n->height = 1;
-	n->spare = 0;
-	t->count++;
 	if (i == 0) {
 		dir_add(t, nn);
 		n->parent = 0;
@@ -437,7 +439,34 @@ nta_tree_insert(struct nta_tree *t, uint64_t start, uint64_t len)
 }
 
 void
-nta_tree_remove_node(struct nta_tree *t, avl_t z)
+nta_tree_insert(struct nta_tree *t, uint64_t start, uint64_t len)
+{
+	avl_t nn = t->spare;
+	struct nta_node *n;
+
+	NTA_ASSERT(nn != 0, "insert needs a spare node (nta_tree_reserve): node 0 means none");
+	NTA_ASSERT(len >= 1 && start + len <= NTA_REGION_MAX_UNITS, "the extent fits an avl_t");
+	n = N(t, nn);
+	t->spare = n->parent;
+	n->left = n->right = n->parent = 0;
+	n->start = (avl_t)start;
+	n->len_m1 = (avl_t)(len - 1);
+	n->height = 1;
+	n->spare = 0;
+	t->count++;
+	/*
+	 * The new extent waits unlinked; the one that waited is linked now.
+	 * A free followed by an allocation of the same size (the new extent
+	 * is the best fit) then changes no link at all.
+	 */
+	if (t->pend != 0)
+		link_node(t, t->pend);
+	t->pend = nn;
+}
+
+/* Take linked node z out of the tree and the directory (its fields stay). */
+static void
+unlink_node(struct nta_tree *t, avl_t z)
 {
 	struct nta_node *zn = N(t, z);
 	avl_t p = zn->parent, x, c, y = 0;
@@ -445,7 +474,6 @@ nta_tree_remove_node(struct nta_tree *t, avl_t z)
 	bool first = len < NTA_TREE_DIR && t->first[len] == z;
 	int d;
 
-	NTA_ASSERT(z != 0 && zn->height != 0, "a node of the tree");
 	if (zn->left != 0 && zn->right != 0) {
 		/*
 		 * Two children: the successor y (no left child) takes z's place
@@ -506,6 +534,18 @@ nta_tree_remove_node(struct nta_tree *t, avl_t z)
 		}
 	}
 	retrace_shrunk(t, x, d);
+}
+
+void
+nta_tree_remove_node(struct nta_tree *t, avl_t z)
+{
+	struct nta_node *zn = N(t, z);
+
+	NTA_ASSERT(z != 0 && zn->height != 0, "a node of the tree");
+	if (z == t->pend)
+		t->pend = 0;
+	else
+		unlink_node(t, z);
 	zn->height = 0;
 	zn->left = zn->right = 0;
 	zn->parent = t->spare;
@@ -532,11 +572,17 @@ nta_tree_rekey(struct nta_tree *t, avl_t i, uint64_t start, uint64_t len)
 	avl_t nb;
 
 	NTA_ASSERT(len >= 1 && start + len <= NTA_REGION_MAX_UNITS, "the extent fits an avl_t");
+	if (i == t->pend) {
+		/* Not linked yet: nothing else to move. */
+		n->start = (avl_t)start;
+		n->len_m1 = (avl_t)(len - 1);
+		return;
+	}
 	/*
 	 * The key moves towards one neighbour only: if it stays on its side,
 	 * the in-order position is unchanged and no link or height moves.
 	 */
-	nb = c > 0 ? nta_tree_next(t, i) : nta_tree_prev(t, i);
+	nb = c > 0 ? tree_next(t, i) : tree_prev(t, i);
 	if (nb == 0 || (c > 0 ? key_cmp(t, len, start, nb) < 0 : key_cmp(t, len, start, nb) > 0)) {
 		/*
 		 * In place. Among nodes of its length the node keeps its rank, so
@@ -552,9 +598,13 @@ nta_tree_rekey(struct nta_tree *t, avl_t i, uint64_t start, uint64_t len)
 		dir_add(t, i);
 		return;
 	}
-	/* Out of order: unlink the node and insert it again (it is the spare head). */
-	nta_tree_remove_node(t, i);
-	nta_tree_insert(t, start, len);
+	/* Out of order: unlink the node and link it again under its new key. */
+	unlink_node(t, i);
+	n->left = n->right = n->parent = 0;
+	n->start = (avl_t)start;
+	n->len_m1 = (avl_t)(len - 1);
+	n->height = 1;
+	link_node(t, i);
 }
 
 /* Lower bound of (len, 0) by a walk down the tree. */
@@ -575,8 +625,9 @@ walk_best_fit(const struct nta_tree *t, uint64_t len)
 	return best;
 }
 
-avl_t
-nta_tree_best_fit(const struct nta_tree *t, uint64_t len)
+/* Best fit among the linked nodes. */
+static inline avl_t
+tree_best_fit(const struct nta_tree *t, uint64_t len)
 {
 	uint64_t w, x;
 
@@ -600,9 +651,21 @@ nta_tree_best_fit(const struct nta_tree *t, uint64_t len)
 }
 
 avl_t
-nta_tree_find(const struct nta_tree *t, uint64_t start, uint64_t len)
+nta_tree_best_fit(const struct nta_tree *t, uint64_t len)
 {
-	key_t_ k = key_of(len, start);
+	avl_t b = tree_best_fit(t, len), p = t->pend;
+
+	/* The waiting extent, if it fits and sorts first. */
+	if (p != 0 && N(t, p)->len_m1 >= len - 1 &&
+			(b == 0 || node_key(N(t, p)) < node_key(N(t, b))))
+		return p;
+	return b;
+}
+
+/* The linked node of key k, 0 if none. */
+static avl_t
+tree_find(const struct nta_tree *t, key_t_ k)
+{
 	avl_t i = t->root;
 
 	while (i != 0) {
@@ -617,7 +680,17 @@ nta_tree_find(const struct nta_tree *t, uint64_t start, uint64_t len)
 }
 
 avl_t
-nta_tree_last(const struct nta_tree *t)
+nta_tree_find(const struct nta_tree *t, uint64_t start, uint64_t len)
+{
+	key_t_ k = key_of(len, start);
+
+	if (t->pend != 0 && node_key(N(t, t->pend)) == k)
+		return t->pend;
+	return tree_find(t, k);
+}
+
+static avl_t
+tree_last(const struct nta_tree *t)
 {
 	avl_t i = t->root;
 
@@ -626,8 +699,8 @@ nta_tree_last(const struct nta_tree *t)
 	return i;
 }
 
-avl_t
-nta_tree_first(const struct nta_tree *t)
+static avl_t
+tree_first(const struct nta_tree *t)
 {
 	avl_t i = t->root;
 
@@ -636,8 +709,8 @@ nta_tree_first(const struct nta_tree *t)
 	return i;
 }
 
-avl_t
-nta_tree_next(const struct nta_tree *t, avl_t i)
+static avl_t
+tree_next(const struct nta_tree *t, avl_t i)
 {
 	avl_t p;
 
@@ -652,8 +725,8 @@ nta_tree_next(const struct nta_tree *t, avl_t i)
 	return p;
 }
 
-avl_t
-nta_tree_prev(const struct nta_tree *t, avl_t i)
+static avl_t
+tree_prev(const struct nta_tree *t, avl_t i)
 {
 	avl_t p;
 
@@ -666,6 +739,77 @@ nta_tree_prev(const struct nta_tree *t, avl_t i)
 	for (p = N(t, i)->parent; p != 0 && N(t, p)->left == i; p = N(t, p)->parent)
 		i = p;
 	return p;
+}
+
+/* The linked node of the lowest key above k (above = 1) or the highest below (0). */
+static avl_t
+tree_beside(const struct nta_tree *t, key_t_ k, int above)
+{
+	avl_t i = t->root, best = 0;
+
+	while (i != 0) {
+		const struct nta_node *n = N(t, i);
+		bool side = above ? node_key(n) > k : node_key(n) < k;
+
+		best = side ? i : best;
+		i = side == (above != 0) ? n->left : n->right;
+	}
+	return best;
+}
+
+/* Whether the waiting node p (0: none) sorts between a (0: -inf) and b (0: +inf). */
+static inline bool
+pend_between(const struct nta_tree *t, avl_t p, avl_t a, avl_t b)
+{
+	key_t_ k;
+
+	if (p == 0)
+		return false;
+	k = node_key(N(t, p));
+	return (a == 0 || node_key(N(t, a)) < k) && (b == 0 || k < node_key(N(t, b)));
+}
+
+/* The in-order walks see the waiting node in its place. */
+avl_t
+nta_tree_last(const struct nta_tree *t)
+{
+	avl_t l = tree_last(t);
+
+	return pend_between(t, t->pend, l, 0) ? t->pend : l;
+}
+
+avl_t
+nta_tree_first(const struct nta_tree *t)
+{
+	avl_t f = tree_first(t);
+
+	return pend_between(t, t->pend, 0, f) ? t->pend : f;
+}
+
+/* The neighbour of i in order, after it (d = 1) or before it (d = 0). */
+static avl_t
+neighbour(const struct nta_tree *t, avl_t i, int d)
+{
+	avl_t n;
+
+	if (i == t->pend)
+		return tree_beside(t, node_key(N(t, i)), d);
+	n = d != 0 ? tree_next(t, i) : tree_prev(t, i);
+	if (d != 0 ? pend_between(t, t->pend, i, n) : pend_between(t, t->pend, n, i))
+		return t->pend;
+	return n;
+}
+
+avl_t
+nta_tree_next(const struct nta_tree *t, avl_t i)
+{
+	return neighbour(t, i, 1);
+}
+
+avl_t
+nta_tree_prev(const struct nta_tree *t, avl_t i)
+{
+	return neighbour(t, i, 0);
 }
 
 struct check_ctx {
@@ -707,6 +851,8 @@ check_at(struct check_ctx *c, avl_t i, avl_t parent, avl_t lo, avl_t hi, uint32_
 		return 0;
 	}
 	n = N(t, i);
+	if (i == t->pend)
+		check_fail(c, i, "the waiting node is linked");
 	if (n->parent != parent)
 		check_fail(c, i, "parent link wrong");
 	if (n->height == 0)
@@ -735,7 +881,7 @@ check_dir(struct check_ctx *c)
 	avl_t i;
 
 	/* In order, the first node of each length is its lowest (bounded walk). */
-	for (i = nta_tree_first(t), k = 0; i != 0 && k < t->count; i = nta_tree_next(t, i), k++) {
+	for (i = tree_first(t), k = 0; i != 0 && k < t->count; i = tree_next(t, i), k++) {
 		len = nta_node_len(N(t, i));
 		if (len < NTA_TREE_DIR && want[len] == 0)
 			want[len] = i;
@@ -768,8 +914,18 @@ nta_tree_check(const struct nta_tree *t, void (*report)(void *arg, const char *w
 			check_fail(&c, 0, "node 0 (none) is not all zero");
 	}
 	h = check_at(&c, t->root, 0, 0, 0, 0);
-	if (c.seen != t->count)
-		check_fail(&c, t->root, "count differs from reachable nodes");
+	if (t->pend != 0) {
+		const struct nta_node *p = N(t, t->pend);
+
+		if (t->pend >= t->max_nodes || (t->pend >> NTA_NODE_CHUNK_SHIFT) >= t->n_chunks)
+			check_fail(&c, t->pend, "waiting node: index out of range");
+		else if (p->left != 0 || p->right != 0 || p->parent != 0 || p->height != 1)
+			check_fail(&c, t->pend, "waiting node: links or height set");
+		else if (tree_find(t, node_key(p)) != 0)
+			check_fail(&c, t->pend, "waiting node: its key is also linked");
+	}
+	if (c.seen + (t->pend != 0) != t->count)
+		check_fail(&c, t->root, "count differs from reachable nodes plus the waiting one");
 	for (s = t->spare; s != 0 && spares <= t->capacity; s = N(t, s)->parent) {
 		if (N(t, s)->height != 0)
 			check_fail(&c, s, "live node on the spare list");
@@ -791,7 +947,7 @@ nta_tree_check(const struct nta_tree *t, void (*report)(void *arg, const char *w
 			f2 = f1;
 			f1 = f;
 		}
-		if (h > 0 && t->count < f1)
+		if (h > 0 && c.seen < f1)
 			check_fail(&c, t->root, "height above the AVL bound");
 	}
 	return c.bad;

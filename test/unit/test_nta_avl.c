@@ -170,11 +170,19 @@ check_tree(const struct nta_tree *t, const struct ref *r)
 	TEST_ASSERT_EQUAL(reported, 0, "nta_tree_check reports");
 	h = chk_node(&c, t->root, 0, NULL, NULL, 0);
 	TEST_ASSERT_EQUAL(c.bad, 0, "own checker violations");
-	TEST_ASSERT_EQUAL(c.count, r->n, "nodes reachable vs reference");
+	/* The last insert waits unlinked: a node with no links, height 1. */
+	if (t->pend != 0) {
+		const struct nta_node *p = nta_node(t, t->pend);
+
+		TEST_ASSERT(p->left == 0 && p->right == 0 && p->parent == 0 && p->height == 1,
+			"waiting node %u has links or a height", (unsigned int)t->pend);
+		TEST_ASSERT(t->root != t->pend, "waiting node is the root");
+	}
+	TEST_ASSERT_EQUAL(c.count + (t->pend != 0), r->n, "nodes reachable (+ waiting) vs reference");
 	TEST_ASSERT_EQUAL(t->count, r->n, "tree count vs reference");
 	TEST_ASSERT_EQUAL(nta_tree_height(t), h, "nta_tree_height");
-	TEST_ASSERT(h <= 1.44 * log2((double)r->n + 2), "height %u above AVL bound for %zu nodes",
-		h, r->n);
+	TEST_ASSERT(h <= 1.44 * log2((double)c.count + 2), "height %u above AVL bound for %" PRIu64
+		" nodes", h, c.count);
 	/* Spare list: linked through parent, height 0, count + spare = capacity. */
 	for (s = t->spare; s != 0 && spare <= t->capacity; s = nta_node(t, s)->parent) {
 		TEST_ASSERT(s <= t->capacity, "spare index %" PRIu64 " out of range", s);
@@ -194,6 +202,14 @@ check_tree(const struct nta_tree *t, const struct ref *r)
 		i++;
 	}
 	TEST_ASSERT_EQUAL(i, r->n, "walk length");
+	/* And backwards from the last. */
+	for (n = nta_tree_last(t); n != 0; n = nta_tree_prev(t, n)) {
+		TEST_ASSERT(i > 0, "backward walk longer than the reference");
+		i--;
+		TEST_ASSERT(nta_node_len(nta_node(t, n)) == r->e[i].len &&
+			nta_node(t, n)->start == r->e[i].start, "backward walk[%" PRIu64 "]", i);
+	}
+	TEST_ASSERT_EQUAL(i, 0, "backward walk length");
 	n = nta_tree_last(t);
 	if (r->n == 0) {
 		TEST_ASSERT_EQUAL(n, 0, "last of an empty tree");
@@ -471,9 +487,9 @@ insert_checked(struct nta_tree *t, struct ref *r, uint64_t start, uint64_t len)
 }
 
 /*
- * An insert of a short length takes its in-order place from the length
- * directory, not from a walk down: each case of that, checked after every
- * insert (the in-order walk against the reference, and the directory by
+ * Linking a short length takes its in-order place from the length directory,
+ * not from a walk down (an insert links the extent inserted before it): each
+ * case of that, checked after every insert (the in-order walk against the reference, and the directory by
  * nta_tree_check()). A successor or an attachment point taken wrongly puts
  * the key out of order or leaves first[] stale.
  */
@@ -504,6 +520,7 @@ test_directory_insert(void)
 		{ 1, 65000 },   /* shortest length, highest start */
 		{ 1, 64000 },   /* below first[1] */
 		{ 1, 64500 },   /* above first[1]: walk */
+		{ 400, 9000 },  /* (an insert links the one before: this links the last) */
 	};
 	struct ref r = { 0 };
 	struct nta_tree t;
@@ -698,6 +715,21 @@ test_checkers_detect_corruption(void)
 	TEST_ASSERT(nta_tree_check(&t, count_report, &reported) > 0,
 		"nta_tree_check misses a cleared directory bit");
 	t.dir[i / 64] |= UINT64_C(1) << (i % 64);
+	/* The waiting node: linked, or with a link set, or gone from the count. */
+	TEST_ASSERT(t.pend != 0, "the last insert waits");
+	save = t.pend;
+	t.pend = t.root;
+	TEST_ASSERT(nta_tree_check(&t, count_report, &reported) > 0,
+		"nta_tree_check misses a linked waiting node");
+	t.pend = save;
+	nta_node(&t, save)->parent = t.root;
+	TEST_ASSERT(nta_tree_check(&t, count_report, &reported) > 0,
+		"nta_tree_check misses a waiting node with a link");
+	nta_node(&t, save)->parent = 0;
+	t.pend = 0;
+	TEST_ASSERT(nta_tree_check(&t, count_report, &reported) > 0,
+		"nta_tree_check misses a counted node neither linked nor waiting");
+	t.pend = save;
 	/* Node 0 must read as height 0 ("none"). */
 	nta_node(&t, 0)->height = 1;
 	TEST_ASSERT(nta_tree_check(&t, count_report, &reported) > 0,
