@@ -15,12 +15,25 @@
  * since nothing holds a node's address across a growth, the table may move.
  * Node 0 is "none".
  *
- * Insert and delete walk down without recursion and retrace up through the
- * parent links, stopping at the first subtree whose height did not change
- * (an insert rotates at most once). A removal relinks the successor in place
- * of the removed node, so that every other node keeps its index and extent;
- * a node whose key changes without leaving its in-order place is updated
- * where it is (nta_tree_rekey()).
+ * The last extent inserted waits unlinked (struct nta_tree's pend) until the
+ * next insert links it: best fit, find, rekey, removal and the in-order walks
+ * take it into account where it sorts. An allocation that takes the extent
+ * the free before it gave back (one packet size freed and allocated again:
+ * the best fit is that extent) then changes no link, and each operation is
+ * still O(log2 n) (at most one link and one tree operation).
+ *
+ * Linking a short length finds the new key's in-order successor in the
+ * length directory (first[] of the shortest length present at or above it)
+ * and attaches the new leaf next to it, without a walk down from the root
+ * and its mispredicted branch per level; other keys walk down. Insert and
+ * delete retrace up through the parent links, stopping at the first subtree
+ * whose height did not change; each knows which side changed, so a level
+ * reads the sibling's height only (an insert stops at a parent already
+ * taller, and rotates at most once). A removal relinks the successor in
+ * place of the removed node, so that every other node keeps its index and
+ * extent, and reuses that successor for the directory; a node whose key
+ * changes without leaving its in-order place is updated where it is
+ * (nta_tree_rekey()).
  */
 
 #include <errno.h>
@@ -97,55 +110,6 @@ key_cmp(const struct nta_tree *t, uint64_t len, uint64_t start, avl_t i)
 	return (k > nk) - (k < nk);
 }
 
-static avl_t
-rotate_right(struct nta_tree *t, avl_t y)
-{
-	avl_t x = N(t, y)->left;
-
-	set_left(t, y, N(t, x)->right);
-	set_right(t, x, y);
-	fix_height(t, y);
-	fix_height(t, x);
-	return x;
-}
-
-static avl_t
-rotate_left(struct nta_tree *t, avl_t x)
-{
-	avl_t y = N(t, x)->right;
-
-	set_right(t, x, N(t, y)->left);
-	set_left(t, y, x);
-	fix_height(t, x);
-	fix_height(t, y);
-	return y;
-}
-
-/* Restore balance at i after one of its subtrees changed height by one. */
-static avl_t
-rebalance(struct nta_tree *t, avl_t i)
-{
-	struct nta_node *n = N(t, i);
-	int b = (int)ht(t, n->left) - (int)ht(t, n->right);
-
-	if (b > 1) {
-		avl_t l = n->left;
-
-		if (ht(t, N(t, l)->left) < ht(t, N(t, l)->right))
-			set_left(t, i, rotate_left(t, l));
-		return rotate_right(t, i);
-	}
-	if (b < -1) {
-		avl_t r = n->right;
-
-		if (ht(t, N(t, r)->right) < ht(t, N(t, r)->left))
-			set_right(t, i, rotate_right(t, r));
-		return rotate_left(t, i);
-	}
-	fix_height(t, i);
-	return i;
-}
-
 /* Node i (of the tree, with its current key) becomes first[] of its length if leftmost. */
 static inline void
 dir_add(struct nta_tree *t, avl_t i)
@@ -162,6 +126,9 @@ dir_add(struct nta_tree *t, avl_t i)
 	t->dir[len / 64] |= UINT64_C(1) << (len % 64);
 }
 
+static avl_t tree_next(const struct nta_tree *t, avl_t i);
+static avl_t tree_prev(const struct nta_tree *t, avl_t i);
+
 /* Node i (still in the tree, with its current key) is about to leave its length. */
 static inline void
 dir_drop(struct nta_tree *t, avl_t i)
@@ -173,7 +140,7 @@ dir_drop(struct nta_tree *t, avl_t i)
 	if (len >= NTA_TREE_DIR || t->first[len] != i)
 		return;
 	/* The next node in order is the next of this length, if any is left. */
-	nx = nta_tree_next(t, i);
+	nx = tree_next(t, i);
 	if (nx != 0 && N(t, nx)->len_m1 == n->len_m1) {
 		t->first[len] = nx;
 	} else {
@@ -248,111 +215,337 @@ replace_child(struct nta_tree *t, avl_t parent, avl_t old, avl_t c)
 }
 
 /*
- * Walk up from x, restoring heights and balance. A subtree whose height did
- * not change leaves its ancestors as they were: stop there. After an insert
- * that is at most one (single or double) rotation.
+ * After an insert: node p leans two levels towards its child c, on side d
+ * (0 left, 1 right), c of height hc. c's subtree grew, so its children differ
+ * by one: a single rotation if the outer one is the taller, else a double
+ * one. Heights follow from hc without reading the other subtrees', and the
+ * new subtree root, under p's parent g, is as high as p was before.
  */
-static void
-retrace(struct nta_tree *t, avl_t x)
+static inline void
+rotate_grown(struct nta_tree *t, avl_t p, avl_t c, uint32_t hc, int d)
 {
-	while (x != 0) {
-		struct nta_node *n = N(t, x);
-		avl_t parent = n->parent, r;
-		uint32_t old = n->height, hl = ht(t, n->left), hr = ht(t, n->right), h;
+	struct nta_node *pn = N(t, p), *cn = N(t, c);
+	avl_t g = pn->parent, top, b = cn->child[!d];
+	struct nta_node *bn = N(t, b);
 
-		if (hl <= hr + 1 && hr <= hl + 1) {
-			/* Still balanced: only the height may change. */
-			h = 1 + (hl > hr ? hl : hr);
-			if (h == old)
-				return;
-			n->height = (uint8_t)h;
-			x = parent;
+	if (ht(t, cn->child[d]) + 1 == hc) {
+		/* Outer: c rises, its inner subtree b moves under p. */
+		pn->child[d] = b;
+		if (b != 0)
+			bn->parent = p;
+		cn->child[!d] = p;
+		pn->parent = c;
+		pn->height = (uint8_t)(hc - 1);
+		top = c;
+	} else {
+		/* Inner: b (of height hc - 1) rises, its subtrees go to c and p. */
+		avl_t bo = bn->child[d], bi = bn->child[!d];
+
+		cn->child[!d] = bo;
+		if (bo != 0)
+			N(t, bo)->parent = c;
+		pn->child[d] = bi;
+		if (bi != 0)
+			N(t, bi)->parent = p;
+		bn->child[d] = c;
+		bn->child[!d] = p;
+		cn->parent = b;
+		pn->parent = b;
+		cn->height = (uint8_t)(hc - 1);
+		pn->height = (uint8_t)(hc - 1);
+		bn->height = (uint8_t)hc;
+		top = b;
+	}
+	replace_child(t, g, p, top);
+}
+
+/*
+ * Walk up from c, whose subtree grew by one level (to c's stored height),
+ * after an insert. A parent already taller than c keeps its height: stop
+ * there (one comparison, no child loaded). Else the sibling tells whether the
+ * parent grows too (go on) or leans too far (one rotation, then stop: the
+ * rotated subtree is as high as before the insert).
+ */
+static inline void
+retrace_grown(struct nta_tree *t, avl_t c)
+{
+	uint32_t hc = N(t, c)->height;
+	avl_t p = N(t, c)->parent;
+
+	while (p != 0) {
+		struct nta_node *pn = N(t, p);
+		int d = pn->left != c;
+
+		if (hc < pn->height)
+			return;
+		if (ht(t, pn->child[!d]) + 1 == hc) {
+			pn->height = (uint8_t)++hc;
+			c = p;
+			p = pn->parent;
 			continue;
 		}
-		r = rebalance(t, x);
-		replace_child(t, parent, x, r);
-		if (N(t, r)->height == old)
-			return;
-		x = parent;
+		rotate_grown(t, p, c, hc, d);
+		return;
 	}
+}
+
+/*
+ * Rotate the subtree of x towards side d: x's child y on the other side
+ * takes x's place (y's parent link included, not the link to y from above)
+ * and x becomes y's child on side d. Returns y.
+ */
+static avl_t
+rotate(struct nta_tree *t, avl_t x, int d)
+{
+	struct nta_node *xn = N(t, x);
+	avl_t y = xn->child[!d];
+	struct nta_node *yn = N(t, y);
+	avl_t m = yn->child[d];
+
+	xn->child[!d] = m;
+	if (m != 0)
+		N(t, m)->parent = x;
+	yn->child[d] = x;
+	yn->parent = xn->parent;
+	xn->parent = y;
+	fix_height(t, x);
+	fix_height(t, y);
+	return y;
+}
+
+/*
+ * Walk up from p, whose subtree on side d lost one level, after a removal.
+ * Stop at the first node whose height stays; a rotation may lower a subtree
+ * too, so the walk goes on above it unless it kept its height (up to one
+ * rotation a level, O(log2 n)).
+ */
+static void
+retrace_shrunk(struct nta_tree *t, avl_t p, int d)
+{
+	/* hn: the new height of p's subtree on side d. */
+	uint32_t hn = p != 0 ? ht(t, N(t, p)->child[d]) : 0;
+
+	while (p != 0) {
+		struct nta_node *pn = N(t, p);
+		avl_t g = pn->parent, s = pn->child[!d], top;
+		uint32_t hs = ht(t, s), old = pn->height;
+
+		if (hs <= hn + 1) {
+			hn = 1 + (hn > hs ? hn : hs);
+			if (hn == old)
+				return;
+			pn->height = (uint8_t)hn;
+			top = p;
+		} else {
+			/* The sibling is two higher: rotate it up (twice if it leans in). */
+			struct nta_node *sn = N(t, s);
+
+			if (ht(t, sn->child[d]) > ht(t, sn->child[!d]))
+				pn->child[!d] = rotate(t, s, !d);
+			top = rotate(t, p, d);
+			if (g == 0)
+				t->root = top;
+			else
+				N(t, g)->child[N(t, g)->left != p] = top;
+			hn = N(t, top)->height;
+			if (hn == old)
+				return;
+		}
+		p = g;
+		d = g != 0 && N(t, g)->left != top;
+	}
+}
+
+/*
+ * The in-order successor of a new key (len, start) read from the directory,
+ * or 0 if the directory cannot tell: the key sorts right before first[l] of
+ * the shortest length l >= len present, if l > len or start is below the
+ * start of first[len]. (Not if len has no entry, if no length from len up
+ * to NTA_TREE_DIR has a node, or if start lies above first[len].)
+ */
+static inline avl_t
+dir_successor(const struct nta_tree *t, uint64_t len, uint64_t start)
+{
+	uint64_t w, x, l;
+	avl_t f;
+
+	if (len >= NTA_TREE_DIR)
+		return 0;
+	w = len / 64;
+	x = t->dir[w] & (~UINT64_C(0) << (len % 64));
+	while (x == 0) {
+		if (++w == NTA_TREE_DIR_WORDS)
+			return 0;
+		x = t->dir[w];
+	}
+	l = w * 64 + (uint64_t)__builtin_ctzll(x);
+	f = t->first[l];
+	return l != len || start < N(t, f)->start ? f : 0;
+}
+
+/* Link node nn (its key set, height 1, no links) into the tree and the directory. */
+static void
+link_node(struct nta_tree *t, avl_t nn)
+{
+	struct nta_node *n = N(t, nn);
+	uint64_t len = nta_node_len(n), start = n->start;
+	avl_t i = t->root, sc;
+	key_t_ k;
+
+	if (i == 0) {
+		dir_add(t, nn);
+		n->parent = 0;
+		t->root = nn;
+		return;
+	}
+	sc = dir_successor(t, len, start);
+	if (sc != 0) {
+		/*
+		 * No walk down: the new node goes right before its successor,
+		 * as its left child if it has none, else as the right child of
+		 * its predecessor (the rightmost node of that left subtree, which
+		 * has no right child). That is the leaf the walk would reach.
+		 */
+		t->first[len] = nn;
+		t->dir[len / 64] |= UINT64_C(1) << (len % 64);
+		i = sc;
+		if (N(t, i)->left == 0) {
+			N(t, i)->left = nn;
+		} else {
+			i = N(t, i)->left;
+			while (N(t, i)->right != 0)
+				i = N(t, i)->right;
+			N(t, i)->right = nn;
+		}
+	} else {
+		dir_add(t, nn);
+		k = key_of(len, start);
+		for (;;) {
+			struct nta_node *c = N(t, i);
+			avl_t next = k < node_key(c) ? c->left : c->right;
+
+			if (next == 0) {
+				if (k < node_key(c))
+					c->left = nn;
+				else
+					c->right = nn;
+				break;
+			}
+			i = next;
+		}
+	}
+	n->parent = i;
+	retrace_grown(t, nn);
 }
 
 void
 nta_tree_insert(struct nta_tree *t, uint64_t start, uint64_t len)
 {
-	avl_t nn = t->spare, i = t->root;
+	avl_t nn = t->spare;
 	struct nta_node *n;
-	key_t_ k;
 
 	NTA_ASSERT(nn != 0, "insert needs a spare node (nta_tree_reserve): node 0 means none");
 	NTA_ASSERT(len >= 1 && start + len <= NTA_REGION_MAX_UNITS, "the extent fits an avl_t");
 	n = N(t, nn);
 	t->spare = n->parent;
-	n->left = n->right = 0;
+	n->left = n->right = n->parent = 0;
 	n->start = (avl_t)start;
 	n->len_m1 = (avl_t)(len - 1);
 	n->height = 1;
 	n->spare = 0;
 	t->count++;
-	dir_add(t, nn);
-	if (i == 0) {
-		n->parent = 0;
-		t->root = nn;
-		return;
-	}
-	k = key_of(len, start);
-	for (;;) {
-		struct nta_node *c = N(t, i);
-		avl_t next = k < node_key(c) ? c->left : c->right;
-
-		if (next == 0) {
-			if (k < node_key(c))
-				c->left = nn;
-			else
-				c->right = nn;
-			n->parent = i;
-			break;
-		}
-		i = next;
-	}
-	retrace(t, i);
+	/*
+	 * The new extent waits unlinked; the one that waited is linked now.
+	 * A free followed by an allocation of the same size (the new extent
+	 * is the best fit) then changes no link at all.
+	 */
+	if (t->pend != 0)
+		link_node(t, t->pend);
+	t->pend = nn;
 }
 
-void
-nta_tree_remove_node(struct nta_tree *t, avl_t z)
+/* Take linked node z out of the tree and the directory (its fields stay). */
+static void
+unlink_node(struct nta_tree *t, avl_t z)
 {
 	struct nta_node *zn = N(t, z);
-	avl_t p = zn->parent, x;
+	avl_t p = zn->parent, x, c, y = 0;
+	uint64_t len = nta_node_len(zn);
+	bool first = len < NTA_TREE_DIR && t->first[len] == z;
+	int d;
 
-	NTA_ASSERT(z != 0 && zn->height != 0, "a node of the tree");
-	dir_drop(t, z);
 	if (zn->left != 0 && zn->right != 0) {
 		/*
 		 * Two children: the successor y (no left child) takes z's place
 		 * in the tree, so that every other node keeps its extent (callers
 		 * may hold the index of another node across the removal).
 		 */
-		avl_t y = zn->right;
 		struct nta_node *yn;
 
+		y = zn->right;
 		while (N(t, y)->left != 0)
 			y = N(t, y)->left;
 		yn = N(t, y);
 		if (yn->parent != z) {
 			x = yn->parent;
+			d = 0;
 			set_left(t, x, yn->right);
 			set_right(t, y, zn->right);
 		} else {
 			x = y;
+			d = 1;
 		}
 		set_left(t, y, zn->left);
 		replace_child(t, p, z, y);
 		yn->height = zn->height;
 	} else {
-		replace_child(t, p, z, zn->left != 0 ? zn->left : zn->right);
+		/* A lone child is a leaf (AVL): a right one is the successor. */
+		c = zn->left != 0 ? zn->left : zn->right;
+		y = zn->right;
 		x = p;
+		d = p != 0 && N(t, p)->left != z;
+		if (p == 0)
+			t->root = c;
+		else
+			N(t, p)->child[d] = c;
+		if (c != 0)
+			N(t, c)->parent = p;
 	}
-	retrace(t, x);
+	if (first) {
+		/*
+		 * z was the lowest of its length: the next of that length is its
+		 * successor, if of the same length. With no right subtree, that
+		 * is the first ancestor reached from its left: p if z was a left
+		 * child, else above p (the links are as before the removal there).
+		 */
+		if (y == 0 && d != 0) {
+			avl_t i = p;
+
+			for (y = N(t, p)->parent; y != 0 && N(t, y)->right == i; y = N(t, y)->parent)
+				i = y;
+		} else if (y == 0) {
+			y = p;
+		}
+		if (y != 0 && N(t, y)->len_m1 == zn->len_m1) {
+			t->first[len] = y;
+		} else {
+			t->first[len] = 0;
+			t->dir[len / 64] &= ~(UINT64_C(1) << (len % 64));
+		}
+	}
+	retrace_shrunk(t, x, d);
+}
+
+void
+nta_tree_remove_node(struct nta_tree *t, avl_t z)
+{
+	struct nta_node *zn = N(t, z);
+
+	NTA_ASSERT(z != 0 && zn->height != 0, "a node of the tree");
+	if (z == t->pend)
+		t->pend = 0;
+	else
+		unlink_node(t, z);
 	zn->height = 0;
 	zn->left = zn->right = 0;
 	zn->parent = t->spare;
@@ -379,11 +572,17 @@ nta_tree_rekey(struct nta_tree *t, avl_t i, uint64_t start, uint64_t len)
 	avl_t nb;
 
 	NTA_ASSERT(len >= 1 && start + len <= NTA_REGION_MAX_UNITS, "the extent fits an avl_t");
+	if (i == t->pend) {
+		/* Not linked yet: nothing else to move. */
+		n->start = (avl_t)start;
+		n->len_m1 = (avl_t)(len - 1);
+		return;
+	}
 	/*
 	 * The key moves towards one neighbour only: if it stays on its side,
 	 * the in-order position is unchanged and no link or height moves.
 	 */
-	nb = c > 0 ? nta_tree_next(t, i) : nta_tree_prev(t, i);
+	nb = c > 0 ? tree_next(t, i) : tree_prev(t, i);
 	if (nb == 0 || (c > 0 ? key_cmp(t, len, start, nb) < 0 : key_cmp(t, len, start, nb) > 0)) {
 		/*
 		 * In place. Among nodes of its length the node keeps its rank, so
@@ -399,9 +598,13 @@ nta_tree_rekey(struct nta_tree *t, avl_t i, uint64_t start, uint64_t len)
 		dir_add(t, i);
 		return;
 	}
-	/* Out of order: unlink the node and insert it again (it is the spare head). */
-	nta_tree_remove_node(t, i);
-	nta_tree_insert(t, start, len);
+	/* Out of order: unlink the node and link it again under its new key. */
+	unlink_node(t, i);
+	n->left = n->right = n->parent = 0;
+	n->start = (avl_t)start;
+	n->len_m1 = (avl_t)(len - 1);
+	n->height = 1;
+	link_node(t, i);
 }
 
 /* Lower bound of (len, 0) by a walk down the tree. */
@@ -422,8 +625,9 @@ walk_best_fit(const struct nta_tree *t, uint64_t len)
 	return best;
 }
 
-avl_t
-nta_tree_best_fit(const struct nta_tree *t, uint64_t len)
+/* Best fit among the linked nodes. */
+static inline avl_t
+tree_best_fit(const struct nta_tree *t, uint64_t len)
 {
 	uint64_t w, x;
 
@@ -447,9 +651,21 @@ nta_tree_best_fit(const struct nta_tree *t, uint64_t len)
 }
 
 avl_t
-nta_tree_find(const struct nta_tree *t, uint64_t start, uint64_t len)
+nta_tree_best_fit(const struct nta_tree *t, uint64_t len)
 {
-	key_t_ k = key_of(len, start);
+	avl_t b = tree_best_fit(t, len), p = t->pend;
+
+	/* The waiting extent, if it fits and sorts first. */
+	if (p != 0 && N(t, p)->len_m1 >= len - 1 &&
+			(b == 0 || node_key(N(t, p)) < node_key(N(t, b))))
+		return p;
+	return b;
+}
+
+/* The linked node of key k, 0 if none. */
+static avl_t
+tree_find(const struct nta_tree *t, key_t_ k)
+{
 	avl_t i = t->root;
 
 	while (i != 0) {
@@ -464,7 +680,17 @@ nta_tree_find(const struct nta_tree *t, uint64_t start, uint64_t len)
 }
 
 avl_t
-nta_tree_last(const struct nta_tree *t)
+nta_tree_find(const struct nta_tree *t, uint64_t start, uint64_t len)
+{
+	key_t_ k = key_of(len, start);
+
+	if (t->pend != 0 && node_key(N(t, t->pend)) == k)
+		return t->pend;
+	return tree_find(t, k);
+}
+
+static avl_t
+tree_last(const struct nta_tree *t)
 {
 	avl_t i = t->root;
 
@@ -473,8 +699,8 @@ nta_tree_last(const struct nta_tree *t)
 	return i;
 }
 
-avl_t
-nta_tree_first(const struct nta_tree *t)
+static avl_t
+tree_first(const struct nta_tree *t)
 {
 	avl_t i = t->root;
 
@@ -483,8 +709,8 @@ nta_tree_first(const struct nta_tree *t)
 	return i;
 }
 
-avl_t
-nta_tree_next(const struct nta_tree *t, avl_t i)
+static avl_t
+tree_next(const struct nta_tree *t, avl_t i)
 {
 	avl_t p;
 
@@ -499,8 +725,8 @@ nta_tree_next(const struct nta_tree *t, avl_t i)
 	return p;
 }
 
-avl_t
-nta_tree_prev(const struct nta_tree *t, avl_t i)
+static avl_t
+tree_prev(const struct nta_tree *t, avl_t i)
 {
 	avl_t p;
 
@@ -513,6 +739,77 @@ nta_tree_prev(const struct nta_tree *t, avl_t i)
 	for (p = N(t, i)->parent; p != 0 && N(t, p)->left == i; p = N(t, p)->parent)
 		i = p;
 	return p;
+}
+
+/* The linked node of the lowest key above k (above = 1) or the highest below (0). */
+static avl_t
+tree_beside(const struct nta_tree *t, key_t_ k, int above)
+{
+	avl_t i = t->root, best = 0;
+
+	while (i != 0) {
+		const struct nta_node *n = N(t, i);
+		bool side = above ? node_key(n) > k : node_key(n) < k;
+
+		best = side ? i : best;
+		i = side == (above != 0) ? n->left : n->right;
+	}
+	return best;
+}
+
+/* Whether the waiting node p (0: none) sorts between a (0: -inf) and b (0: +inf). */
+static inline bool
+pend_between(const struct nta_tree *t, avl_t p, avl_t a, avl_t b)
+{
+	key_t_ k;
+
+	if (p == 0)
+		return false;
+	k = node_key(N(t, p));
+	return (a == 0 || node_key(N(t, a)) < k) && (b == 0 || k < node_key(N(t, b)));
+}
+
+/* The in-order walks see the waiting node in its place. */
+avl_t
+nta_tree_last(const struct nta_tree *t)
+{
+	avl_t l = tree_last(t);
+
+	return pend_between(t, t->pend, l, 0) ? t->pend : l;
+}
+
+avl_t
+nta_tree_first(const struct nta_tree *t)
+{
+	avl_t f = tree_first(t);
+
+	return pend_between(t, t->pend, 0, f) ? t->pend : f;
+}
+
+/* The neighbour of i in order, after it (d = 1) or before it (d = 0). */
+static avl_t
+neighbour(const struct nta_tree *t, avl_t i, int d)
+{
+	avl_t n;
+
+	if (i == t->pend)
+		return tree_beside(t, node_key(N(t, i)), d);
+	n = d != 0 ? tree_next(t, i) : tree_prev(t, i);
+	if (d != 0 ? pend_between(t, t->pend, i, n) : pend_between(t, t->pend, n, i))
+		return t->pend;
+	return n;
+}
+
+avl_t
+nta_tree_next(const struct nta_tree *t, avl_t i)
+{
+	return neighbour(t, i, 1);
+}
+
+avl_t
+nta_tree_prev(const struct nta_tree *t, avl_t i)
+{
+	return neighbour(t, i, 0);
 }
 
 struct check_ctx {
@@ -554,6 +851,8 @@ check_at(struct check_ctx *c, avl_t i, avl_t parent, avl_t lo, avl_t hi, uint32_
 		return 0;
 	}
 	n = N(t, i);
+	if (i == t->pend)
+		check_fail(c, i, "the waiting node is linked");
 	if (n->parent != parent)
 		check_fail(c, i, "parent link wrong");
 	if (n->height == 0)
@@ -582,7 +881,7 @@ check_dir(struct check_ctx *c)
 	avl_t i;
 
 	/* In order, the first node of each length is its lowest (bounded walk). */
-	for (i = nta_tree_first(t), k = 0; i != 0 && k < t->count; i = nta_tree_next(t, i), k++) {
+	for (i = tree_first(t), k = 0; i != 0 && k < t->count; i = tree_next(t, i), k++) {
 		len = nta_node_len(N(t, i));
 		if (len < NTA_TREE_DIR && want[len] == 0)
 			want[len] = i;
@@ -615,8 +914,18 @@ nta_tree_check(const struct nta_tree *t, void (*report)(void *arg, const char *w
 			check_fail(&c, 0, "node 0 (none) is not all zero");
 	}
 	h = check_at(&c, t->root, 0, 0, 0, 0);
-	if (c.seen != t->count)
-		check_fail(&c, t->root, "count differs from reachable nodes");
+	if (t->pend != 0) {
+		const struct nta_node *p = N(t, t->pend);
+
+		if (t->pend >= t->max_nodes || (t->pend >> NTA_NODE_CHUNK_SHIFT) >= t->n_chunks)
+			check_fail(&c, t->pend, "waiting node: index out of range");
+		else if (p->left != 0 || p->right != 0 || p->parent != 0 || p->height != 1)
+			check_fail(&c, t->pend, "waiting node: links or height set");
+		else if (tree_find(t, node_key(p)) != 0)
+			check_fail(&c, t->pend, "waiting node: its key is also linked");
+	}
+	if (c.seen + (t->pend != 0) != t->count)
+		check_fail(&c, t->root, "count differs from reachable nodes plus the waiting one");
 	for (s = t->spare; s != 0 && spares <= t->capacity; s = N(t, s)->parent) {
 		if (N(t, s)->height != 0)
 			check_fail(&c, s, "live node on the spare list");
@@ -638,7 +947,7 @@ nta_tree_check(const struct nta_tree *t, void (*report)(void *arg, const char *w
 			f2 = f1;
 			f1 = f;
 		}
-		if (h > 0 && t->count < f1)
+		if (h > 0 && c.seen < f1)
 			check_fail(&c, t->root, "height above the AVL bound");
 	}
 	return c.bad;

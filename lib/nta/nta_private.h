@@ -165,24 +165,32 @@ nta_bitmap_test(const struct nta_bitmap *bm, uint64_t i)
  *
  * left, right, parent: node indices, 0 = none (node 0 is never used, and
  *         stays zero but for its parent, so that it reads as height 0).
+ *         child[0] and child[1] are left and right, for code that handles
+ *         both sides at once with the side as an index.
  * start:  first unit of the extent; len_m1: its units minus one, so that a
  *         region of exactly 2^16 units (2 MB of 32 B units) fits 16 bits.
  * height: 1 for a leaf, 1 + max(child heights) otherwise; 0 marks a spare
  *         node (on the tree's spare list, linked through parent).
  *
- * Tree invariants (checked by nta_tree_check()):
+ * Tree invariants (checked by nta_tree_check()), over the linked nodes (those
+ * reachable from the root; the waiting node of struct nta_tree is not):
  *   key(n) = (len, start); key(left) < key(n) < key(right) for every n
  *   height(n) = 1 + max(height(left), height(right)), height(0) = 0
  *   |height(left) - height(right)| <= 1
  *   parent(left(n)) = parent(right(n)) = n; parent(root) = 0
- *   count = number of nodes reachable from root
+ *   count = number of nodes reachable from root, + 1 if a node waits
  *   count + spare nodes = capacity
- *   height(root) <= 1.44 log2(count + 2)
+ *   height(root) <= 1.44 log2(linked nodes + 2)
  *   node 0: left = right = start = len_m1 = height = 0
  */
 struct nta_node {
-	avl_t left;
-	avl_t right;
+	union {
+		struct {
+			avl_t left;
+			avl_t right;
+		};
+		avl_t child[2];   /* child[0] = left, child[1] = right */
+	};
 	avl_t parent;
 	avl_t start;
 	avl_t len_m1;
@@ -211,12 +219,21 @@ _Static_assert(NTA_AVL_BITS * 3 / 2 + 2 <= UINT8_MAX, "a node's height fits its 
 #define NTA_NODE_CHUNK (1u << NTA_NODE_CHUNK_SHIFT)
 
 /*
- * The free index of one region: an AVL tree of free extents, and the length
- * directory in front of it.
+ * The free index of one region: an AVL tree of free extents, the length
+ * directory in front of it, and at most one extent waiting to be linked.
+ *
+ * The last extent inserted waits unlinked (pend): it is in the index (count,
+ * best fit, find, the in-order walks see it in its place), but in neither the
+ * tree's links nor the directory. The next insert links it. So a free and an
+ * allocation that takes the same extent (the common free-then-allocate of one
+ * size) change no link; every operation stays O(log2 n).
  *
  * Directory invariants (checked by nta_tree_check()), for 0 < len < NTA_TREE_DIR:
- *   first[len] = the node of length len with the lowest start, 0 if none
+ *   first[len] = the linked node of length len with the lowest start, 0 if none
  *   bit len of dir = (first[len] != 0); first[0] = 0, bit 0 clear
+ * Waiting node invariants (checked by nta_tree_check()):
+ *   pend = 0, or a node that is not reachable from root, with left = right =
+ *   parent = 0 and height 1, whose key no linked node has
  */
 struct nta_tree {
 	struct nta_node *node;    /* node[i] is node i; moves when it grows */
@@ -227,6 +244,7 @@ struct nta_tree {
 	uint64_t count;           /* nodes in the tree */
 	avl_t root;
 	avl_t spare;              /* first spare node, 0 if none */
+	avl_t pend;               /* the waiting (unlinked) node, 0 if none */
 	uint64_t dir[NTA_TREE_DIR_WORDS];  /* lengths that have a node */
 	avl_t first[NTA_TREE_DIR];         /* leftmost node of each short length */
 };
@@ -250,7 +268,10 @@ void nta_tree_fini(struct nta_tree *t);
  * The node table may move: node pointers taken before are stale.
  */
 int nta_tree_reserve(struct nta_tree *t, uint64_t n);
-/* Insert extent (start, len); needs a spare node (nta_tree_reserve()). */
+/*
+ * Insert extent (start, len); needs a spare node (nta_tree_reserve()). Its
+ * node waits unlinked (pend) until the next insert, which links it.
+ */
 void nta_tree_insert(struct nta_tree *t, uint64_t start, uint64_t len);
 /* Remove extent (start, len). 0, or -1 if it is not in the tree. */
 int nta_tree_remove(struct nta_tree *t, uint64_t start, uint64_t len);
@@ -258,8 +279,8 @@ int nta_tree_remove(struct nta_tree *t, uint64_t start, uint64_t len);
 void nta_tree_remove_node(struct nta_tree *t, avl_t i);
 /*
  * Give node i (in the tree) the extent (start, len): in place when the new
- * key keeps its in-order position (no link changes), else by a removal and an
- * insertion of the same node. Needs no spare node.
+ * key keeps its in-order position or i waits unlinked (no link changes), else
+ * by unlinking and linking the same node again. Needs no spare node.
  */
 void nta_tree_rekey(struct nta_tree *t, avl_t i, uint64_t start, uint64_t len);
 /* Node of the smallest extent of at least len units (lowest start on ties). */

@@ -170,11 +170,19 @@ check_tree(const struct nta_tree *t, const struct ref *r)
 	TEST_ASSERT_EQUAL(reported, 0, "nta_tree_check reports");
 	h = chk_node(&c, t->root, 0, NULL, NULL, 0);
 	TEST_ASSERT_EQUAL(c.bad, 0, "own checker violations");
-	TEST_ASSERT_EQUAL(c.count, r->n, "nodes reachable vs reference");
+	/* The last insert waits unlinked: a node with no links, height 1. */
+	if (t->pend != 0) {
+		const struct nta_node *p = nta_node(t, t->pend);
+
+		TEST_ASSERT(p->left == 0 && p->right == 0 && p->parent == 0 && p->height == 1,
+			"waiting node %u has links or a height", (unsigned int)t->pend);
+		TEST_ASSERT(t->root != t->pend, "waiting node is the root");
+	}
+	TEST_ASSERT_EQUAL(c.count + (t->pend != 0), r->n, "nodes reachable (+ waiting) vs reference");
 	TEST_ASSERT_EQUAL(t->count, r->n, "tree count vs reference");
 	TEST_ASSERT_EQUAL(nta_tree_height(t), h, "nta_tree_height");
-	TEST_ASSERT(h <= 1.44 * log2((double)r->n + 2), "height %u above AVL bound for %zu nodes",
-		h, r->n);
+	TEST_ASSERT(h <= 1.44 * log2((double)c.count + 2), "height %u above AVL bound for %" PRIu64
+		" nodes", h, c.count);
 	/* Spare list: linked through parent, height 0, count + spare = capacity. */
 	for (s = t->spare; s != 0 && spare <= t->capacity; s = nta_node(t, s)->parent) {
 		TEST_ASSERT(s <= t->capacity, "spare index %" PRIu64 " out of range", s);
@@ -194,6 +202,14 @@ check_tree(const struct nta_tree *t, const struct ref *r)
 		i++;
 	}
 	TEST_ASSERT_EQUAL(i, r->n, "walk length");
+	/* And backwards from the last. */
+	for (n = nta_tree_last(t); n != 0; n = nta_tree_prev(t, n)) {
+		TEST_ASSERT(i > 0, "backward walk longer than the reference");
+		i--;
+		TEST_ASSERT(nta_node_len(nta_node(t, n)) == r->e[i].len &&
+			nta_node(t, n)->start == r->e[i].start, "backward walk[%" PRIu64 "]", i);
+	}
+	TEST_ASSERT_EQUAL(i, 0, "backward walk length");
 	n = nta_tree_last(t);
 	if (r->n == 0) {
 		TEST_ASSERT_EQUAL(n, 0, "last of an empty tree");
@@ -454,6 +470,163 @@ out:
 	return rc;
 }
 
+/* Insert (start, len) into the tree and the reference; check both fully. */
+static int
+insert_checked(struct nta_tree *t, struct ref *r, uint64_t start, uint64_t len)
+{
+	struct ext k = { .len = len, .start = start };
+
+	TEST_ASSERT_EQUAL(nta_tree_reserve(t, 1), 0, "reserve");
+	nta_tree_insert(t, start, len);
+	ref_insert(r, &k);
+	if (check_tree(t, r) != TEST_SUCCESS) {
+		printf("after inserting (%" PRIu64 ",%" PRIu64 ")\n", len, start);
+		return TEST_FAILED;
+	}
+	return TEST_SUCCESS;
+}
+
+/*
+ * Linking a short length takes its in-order place from the length directory,
+ * not from a walk down (an insert links the extent inserted before it): each
+ * case of that, checked after every insert (the in-order walk against the reference, and the directory by
+ * nta_tree_check()). A successor or an attachment point taken wrongly puts
+ * the key out of order or leaves first[] stale.
+ */
+static int
+test_directory_insert(void)
+{
+	/* Keys (len, start) in an order that hits every case at least once. */
+	static const uint64_t script[][2] = {
+		{ 9, 900 },     /* empty tree */
+		{ 5, 500 },     /* no node of 5: successor first[9], no left child */
+		{ 7, 700 },     /* successor first[9], which has a left child now */
+		{ 5, 100 },     /* below first[5] */
+		{ 5, 800 },     /* above first[5]: walk */
+		{ 3, 50 },      /* shorter than all: successor first[5] */
+		{ 70, 7000 },   /* none longer present: walk */
+		{ 10, 1000 },   /* successor in the next bitmap word (first[70]) */
+		{ 200, 2000 },  /* none longer: walk (bitmap words 1..3 empty above) */
+		{ 65, 650 },    /* successor first[70] across no word boundary */
+		{ 64, 640 },    /* successor first[65], first bit of word 1 */
+		{ 63, 630 },    /* successor first[64] in the next word */
+		{ 300, 3000 },  /* long length: no directory, walk */
+		{ 255, 2550 },  /* longest short length: successor is long (walk) */
+		{ 199, 1990 },  /* successor first[200] in word 3 */
+		{ 5, 20 },      /* below first[5] again, with a deeper left subtree */
+		{ 5, 21 },      /* just above first[5]: walk */
+		{ 7, 10 },      /* below first[7] */
+		{ 8, 5 },       /* empty length between 7 and 9 */
+		{ 1, 65000 },   /* shortest length, highest start */
+		{ 1, 64000 },   /* below first[1] */
+		{ 1, 64500 },   /* above first[1]: walk */
+		{ 400, 9000 },  /* (an insert links the one before: this links the last) */
+	};
+	struct ref r = { 0 };
+	struct nta_tree t;
+	size_t i;
+	int rc = TEST_FAILED;
+
+	r.e = calloc(sizeof(script) / sizeof(script[0]), sizeof(*r.e));
+	TEST_ASSERT_NOT_NULL(r.e, "oom");
+	TEST_ASSERT_EQUAL(nta_tree_init(&t, 64), 0, "init");
+	for (i = 0; i < sizeof(script) / sizeof(script[0]); i++)
+		if (insert_checked(&t, &r, script[i][1], script[i][0]) != TEST_SUCCESS)
+			goto out;
+	/* Each length's lowest start is its first[] (nta_tree_check() checks all). */
+	if (nta_node(&t, t.first[5])->start == 20 && nta_node(&t, t.first[1])->start == 64000 &&
+			t.first[6] == 0)
+		rc = TEST_SUCCESS;
+	else
+		printf("first[5], first[1] or first[6] wrong\n");
+out:
+	nta_tree_fini(&t);
+	free(r.e);
+	return rc;
+}
+
+/*
+ * The allocator's pattern on its own: frees insert short extents at random
+ * starts, allocations take the best fit (mostly first[] of an exact length)
+ * and remove or shrink it. Lengths straddle the directory's end (1..300) so
+ * that inserts take every path: an empty length, below or above first[len],
+ * a successor in another bitmap word, a long successor, none. The whole tree
+ * and directory are checked after every operation.
+ */
+static int
+test_directory_churn(void)
+{
+	static const uint64_t sizes[] = { 6, 23, 52, 1, 2, 5, 63, 64, 65, 255, 256, 300 };
+	uint64_t nsizes = sizeof(sizes) / sizeof(sizes[0]);
+	struct nta_tree t;
+	struct nta_rng rng;
+	struct ref r = { 0 };
+	uint8_t *used;
+	uint64_t i, slots = 4096;
+	int rc = TEST_FAILED;
+
+	nta_rng_seed(&rng, seed + 11);
+	used = calloc(slots, 1);
+	r.e = calloc(slots, sizeof(*r.e));
+	if (used == NULL || r.e == NULL || nta_tree_init(&t, slots) != 0) {
+		free(used);
+		free(r.e);
+		TEST_ASSERT(0, "setup failed (errno %d)", nta_errno);
+	}
+	for (i = 0; i < 40000; i++) {
+		/* Starts are slots: distinct, often adjacent among one length. */
+		uint64_t slot = nta_rng_below(&rng, slots), len;
+
+		if (r.n < 64 || (r.n < 1500 && nta_rng_below(&rng, 2) == 0)) {
+			if (used[slot])
+				continue;
+			/* Mostly the few IMIX-like lengths, so that lengths repeat. */
+			len = nta_rng_below(&rng, 4) != 0 ? sizes[nta_rng_below(&rng, nsizes)] :
+				nta_rng_range(&rng, 1, 300);
+			used[slot] = 1;
+			if (insert_checked(&t, &r, slot, len) != TEST_SUCCESS)
+				goto out;
+		} else {
+			struct ext k;
+			avl_t n;
+			size_t pos;
+			uint64_t want = sizes[nta_rng_below(&rng, nsizes)];
+
+			n = nta_tree_best_fit(&t, want);
+			if (n == 0)
+				continue;
+			k.len = nta_node_len(nta_node(&t, n));
+			k.start = nta_node(&t, n)->start;
+			pos = ref_lower_bound(&r, &k);
+			if (pos == r.n || ext_cmp(&r.e[pos], &k) != 0 ||
+					(pos > 0 && r.e[pos - 1].len >= want)) {
+				printf("best_fit(%" PRIu64 ") is not the reference's\n", want);
+				goto out;
+			}
+			ref_remove_at(&r, pos);
+			if (k.len == want) {
+				nta_tree_remove_node(&t, n);
+				used[k.start] = 0;
+			} else {
+				/* Keep the rest at the same start (a split). */
+				k.len -= want;
+				nta_tree_rekey(&t, n, k.start, k.len);
+				ref_insert(&r, &k);
+			}
+			if (check_tree(&t, &r) != TEST_SUCCESS) {
+				printf("after taking %" PRIu64 " at op %" PRIu64 "\n", want, i);
+				goto out;
+			}
+		}
+	}
+	rc = TEST_SUCCESS;
+out:
+	nta_tree_fini(&t);
+	free(used);
+	free(r.e);
+	return rc;
+}
+
 /* Extremes: lengths at the top of avl_t (len_m1 encoding), start 0 and max. */
 static int
 test_extremes(void)
@@ -473,12 +646,9 @@ test_extremes(void)
 		free(r.e);
 		TEST_ASSERT(0, "init/reserve: errno %d", nta_errno);
 	}
-	for (i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
-		nta_tree_insert(&t, ex[i].start, ex[i].len);
-		ref_insert(&r, &ex[i]);
-		if (check_tree(&t, &r) != TEST_SUCCESS)
+	for (i = 0; i < sizeof(ex) / sizeof(ex[0]); i++)
+		if (insert_checked(&t, &r, ex[i].start, ex[i].len) != TEST_SUCCESS)
 			goto out;
-	}
 	if (check_best_fit(&t, &r, max + 1) != TEST_SUCCESS ||
 			check_best_fit(&t, &r, max) != TEST_SUCCESS ||
 			check_best_fit(&t, &r, 2) != TEST_SUCCESS ||
@@ -545,6 +715,21 @@ test_checkers_detect_corruption(void)
 	TEST_ASSERT(nta_tree_check(&t, count_report, &reported) > 0,
 		"nta_tree_check misses a cleared directory bit");
 	t.dir[i / 64] |= UINT64_C(1) << (i % 64);
+	/* The waiting node: linked, or with a link set, or gone from the count. */
+	TEST_ASSERT(t.pend != 0, "the last insert waits");
+	save = t.pend;
+	t.pend = t.root;
+	TEST_ASSERT(nta_tree_check(&t, count_report, &reported) > 0,
+		"nta_tree_check misses a linked waiting node");
+	t.pend = save;
+	nta_node(&t, save)->parent = t.root;
+	TEST_ASSERT(nta_tree_check(&t, count_report, &reported) > 0,
+		"nta_tree_check misses a waiting node with a link");
+	nta_node(&t, save)->parent = 0;
+	t.pend = 0;
+	TEST_ASSERT(nta_tree_check(&t, count_report, &reported) > 0,
+		"nta_tree_check misses a counted node neither linked nor waiting");
+	t.pend = save;
 	/* Node 0 must read as height 0 ("none"). */
 	nta_node(&t, 0)->height = 1;
 	TEST_ASSERT(nta_tree_check(&t, count_report, &reported) > 0,
@@ -606,6 +791,8 @@ static const struct nta_test_case cases[] = {
 	{ "ascending", test_ascending },
 	{ "descending", test_descending },
 	{ "mixed", test_mixed },
+	{ "directory_insert", test_directory_insert },
+	{ "directory_churn", test_directory_churn },
 	{ "extremes", test_extremes },
 	{ "checkers_detect_corruption", test_checkers_detect_corruption },
 	{ "fit_index", test_fit_index },
