@@ -123,11 +123,9 @@ nta_bitmap_fini(struct nta_bitmap *bm)
 }
 
 void
-nta_bitmap_set_up(struct nta_bitmap *bm, uint64_t i)
+nta_bitmap_set_up(struct nta_bitmap *bm, uint32_t k, uint64_t i)
 {
-	uint32_t k;
-
-	for (k = 1; k < bm->levels; k++) {
+	for (; k < bm->levels; k++) {
 		uint64_t *w = &bm->lvl[k][i / 64];
 		uint64_t old = ld(w);
 
@@ -139,11 +137,9 @@ nta_bitmap_set_up(struct nta_bitmap *bm, uint64_t i)
 }
 
 void
-nta_bitmap_clear_up(struct nta_bitmap *bm, uint64_t i)
+nta_bitmap_clear_up(struct nta_bitmap *bm, uint32_t k, uint64_t i)
 {
-	uint32_t k;
-
-	for (k = 1; k < bm->levels; k++) {
+	for (; k < bm->levels; k++) {
 		uint64_t *w = &bm->lvl[k][i / 64];
 		uint64_t v = ld(w) & ~(UINT64_C(1) << (i % 64));
 

@@ -113,9 +113,12 @@ uint64_t nta_meta_cost(size_t total, uint64_t used);
 
 int nta_bitmap_init(struct nta_bitmap *bm, uint64_t nbits);
 void nta_bitmap_fini(struct nta_bitmap *bm);
-/* The summary levels above word w of level 0 after it became non-zero / zero. */
-void nta_bitmap_set_up(struct nta_bitmap *bm, uint64_t w);
-void nta_bitmap_clear_up(struct nta_bitmap *bm, uint64_t w);
+/*
+ * Level k >= 1 and up, after word w of level k - 1 became non-zero / zero
+ * (nta_bitmap_set() and nta_bitmap_clear() do level 1 themselves).
+ */
+void nta_bitmap_set_up(struct nta_bitmap *bm, uint32_t k, uint64_t w);
+void nta_bitmap_clear_up(struct nta_bitmap *bm, uint32_t k, uint64_t w);
 /* Lowest set bit >= i, or nbits if none. */
 uint64_t nta_bitmap_next(const struct nta_bitmap *bm, uint64_t i);
 /* Highest set bit <= i, or UINT64_MAX if none. */
@@ -132,8 +135,15 @@ nta_bitmap_set(struct nta_bitmap *bm, uint64_t i)
 
 	NTA_ASSERT(i < bm->nbits, "bit inside the bitmap");
 	__atomic_store_n(w, old | (UINT64_C(1) << (i % 64)), __ATOMIC_RELAXED);
-	if (old == 0)
-		nta_bitmap_set_up(bm, i / 64);
+	if (old == 0 && bm->levels > 1) {
+		/* Level 1 here: the levels above change only when it was empty. */
+		i /= 64;
+		w = &bm->lvl[1][i / 64];
+		old = __atomic_load_n(w, __ATOMIC_RELAXED);
+		__atomic_store_n(w, old | (UINT64_C(1) << (i % 64)), __ATOMIC_RELAXED);
+		if (old == 0 && bm->levels > 2)
+			nta_bitmap_set_up(bm, 2, i / 64);
+	}
 }
 
 /* Clear bit i: one word, and the levels above only when the word empties. */
@@ -145,8 +155,14 @@ nta_bitmap_clear(struct nta_bitmap *bm, uint64_t i)
 
 	NTA_ASSERT(i < bm->nbits, "bit inside the bitmap");
 	__atomic_store_n(w, v, __ATOMIC_RELAXED);
-	if (v == 0)
-		nta_bitmap_clear_up(bm, i / 64);
+	if (v == 0 && bm->levels > 1) {
+		i /= 64;
+		w = &bm->lvl[1][i / 64];
+		v = __atomic_load_n(w, __ATOMIC_RELAXED) & ~(UINT64_C(1) << (i % 64));
+		__atomic_store_n(w, v, __ATOMIC_RELAXED);
+		if (v == 0 && bm->levels > 2)
+			nta_bitmap_clear_up(bm, 2, i / 64);
+	}
 }
 
 static inline bool

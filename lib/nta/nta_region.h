@@ -149,9 +149,22 @@ nta_block_head(const struct nta_region *r, uint64_t i)
 	uint64_t x = __atomic_load_n(&r->head.lvl[0][i / 64], __ATOMIC_RELAXED) &
 		(~UINT64_C(0) >> (63 - i % 64));
 
+	uint64_t k = i / 64;
+
 	/* Most blocks start within this word: look there first. */
 	if (likely(x != 0))
 		return (i & ~UINT64_C(63)) + 63 - (uint64_t)__builtin_clzll(x);
+	/* Longer ones (a jumbo frame spans five words) within its summary word. */
+	if (r->head.levels > 1 && k % 64 != 0) {
+		x = __atomic_load_n(&r->head.lvl[1][k / 64], __ATOMIC_RELAXED) &
+			(~UINT64_C(0) >> (64 - k % 64));
+		if (x != 0) {
+			k = (k & ~UINT64_C(63)) + 63 - (uint64_t)__builtin_clzll(x);
+			x = __atomic_load_n(&r->head.lvl[0][k], __ATOMIC_RELAXED);
+			if (x != 0)    /* else a writer emptied it meanwhile */
+				return k * 64 + 63 - (uint64_t)__builtin_clzll(x);
+		}
+	}
 	return nta_bitmap_prev(&r->head, i);
 }
 
