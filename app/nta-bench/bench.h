@@ -267,6 +267,16 @@ rnd_below(uint64_t *st, uint32_t n)
 	return (uint32_t)(((rnd_next(st) >> 32) * n) >> 32);
 }
 
+/* Thresholds of the latency tail table (ns): 100, 200, 500, 1000. */
+#define N_TAIL 4
+extern const double bench_tail_ns[N_TAIL];
+/*
+ * Gaps above 1 us per second in a loop that does nothing but read the timer
+ * (measured at calibration): interruptions of the machine itself, which land
+ * in some timed allocations of every allocator.
+ */
+extern double bench_noise_per_s;
+
 /* Results of the throughput and memory sections, one per mix and allocator. */
 struct tp_result {
 	bool ok;
@@ -275,6 +285,8 @@ struct tp_result {
 	double wall_pair;       /* median over runs, wall-clock time */
 	double p50, p99, p999;  /* ns, median over runs */
 	double max_ns;          /* largest single alloc seen in any run */
+	/* Allocations above bench_tail_ns[k], per million, median over runs. */
+	double tail[N_TAIL];
 	struct bench_mem mem;
 	uint64_t requested;     /* bytes of the live set measured in mem */
 };
@@ -304,6 +316,8 @@ extern double bench_tsc_ns;           /* ns per timer tick */
 extern double bench_timer_overhead_ns;
 extern const char *bench_timer_name;
 void bench_timer_calibrate(void);
+/* Measure bench_noise_per_s (called by bench_timer_calibrate()). */
+void bench_noise_probe(void);
 /* Fill bench_tp; timed: the throughput runs too (else the memory figures only). 0 or -1. */
 int bench_throughput_run(bool timed);
 

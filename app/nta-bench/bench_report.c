@@ -64,6 +64,9 @@ bench_print_header(int argc, char **argv)
 		}
 		fclose(f);
 	}
+	printf("- machine noise: %.0f gaps > 1 us per second in a loop that only reads the "
+			"timer (interrupts, the hypervisor: see the latency tail)\n",
+			bench_noise_per_s);
 	printf("- rte_malloc: EAL memory %s\n", bench_dpdk_memory());
 	printf("- seed %#" PRIx64 ", %u runs, %" PRIu64 " steps/run, %" PRIu64
 			" frag ops%s\n\n", bench_opt.seed, bench_opt.runs, bench_opt.steps,
@@ -92,6 +95,8 @@ time_cells(struct table *t, unsigned int mi, unsigned int ai, bool ok, const cha
 	fmt_ratio(table_cell(t, 4), ns_pair, ref);
 	return true;
 }
+
+static void bench_print_tail(void);
 
 void
 bench_print_throughput(void)
@@ -132,6 +137,46 @@ bench_print_throughput(void)
 				"than NTA.\n\n", LIVE_BUFFERS, bench_opt.steps, bench_opt.runs,
 				bench_timer_name,
 				bench_timer_overhead_ns);
+	table_print(&t);
+	bench_print_tail();
+}
+
+/*
+ * The latency tail: how many allocations of a million were slower than each
+ * threshold. The p99.9 is the 1000th slowest; the machine's own
+ * interruptions (the header's noise rate) put some of every allocator's
+ * calls above 1 us.
+ */
+static void
+bench_print_tail(void)
+{
+	struct table t;
+	unsigned int mi, ai, k;
+
+	table_init(&t, "latency tail", 6, "mix", "allocator", "> 100 ns", "> 200 ns",
+			"> 500 ns", "> 1 us");
+	table_left(&t, 1);
+	for (mi = 0; mi < N_MIX; mi++) {
+		for (ai = 0; ai < BA_COUNT; ai++) {
+			const struct tp_result *r = &bench_tp[mi][ai];
+
+			if (!r->ok)
+				continue;
+			table_set(&t, 0, "%s", bench_mixes[mi].name);
+			table_set(&t, 1, "%s", bench_allocs[ai].name);
+			for (k = 0; k < N_TAIL; k++)
+				table_set(&t, 2 + k, "%.0f", r->tail[k]);
+			table_row_done(&t);
+		}
+	}
+	if (!bench_opt.csv)
+		printf("### Latency tail (allocations per million above each time, timer "
+				"included, median of %u runs)\n\n"
+				"The p99.9 is the 1000th slowest allocation of a million. The "
+				"machine's own interruptions (%.0f a second here, see the "
+				"header) land in some timed calls of every allocator: the \"> 1 "
+				"us\" column is mostly them.\n\n", bench_opt.runs,
+				bench_noise_per_s);
 	table_print(&t);
 }
 

@@ -30,6 +30,8 @@ struct tp_result bench_tp[N_MIX][BA_COUNT];
 
 double bench_tsc_ns = 1.0;
 double bench_timer_overhead_ns;
+double bench_noise_per_s;
+const double bench_tail_ns[N_TAIL] = { 100, 200, 500, 1000 };
 const char *bench_timer_name = "clock_gettime(CLOCK_MONOTONIC)";
 
 static inline uint64_t
@@ -73,6 +75,27 @@ bench_timer_calibrate(void)
 	}
 	qsort(s, 1001, sizeof(s[0]), cmp_u64);
 	bench_timer_overhead_ns = (double)s[500] * bench_tsc_ns;
+	bench_noise_probe();
+}
+
+/*
+ * 200 ms of reading the timer back to back: every gap above 1 us is the
+ * machine (an interrupt, the hypervisor), not code. Their rate sets a floor
+ * under any allocator's tail: a timed call of d ns meets one with
+ * probability rate * d.
+ */
+void
+bench_noise_probe(void)
+{
+	uint64_t t0 = now_ns(), prev = ticks(), gaps = 0, t;
+	double limit = 1000.0 / bench_tsc_ns;
+
+	while (now_ns() - t0 < 200000000u) {
+		t = ticks();
+		gaps += (double)(t - prev) > limit;
+		prev = t;
+	}
+	bench_noise_per_s = (double)gaps * 1e9 / (double)(now_ns() - t0);
 }
 
 static void
@@ -187,13 +210,30 @@ trace_time_runs(struct bench_alloc *a, const struct trace *t, void **live, struc
 	return 0;
 }
 
+/* Entries of sorted lat[0, n) above ticks. */
+static uint64_t
+count_above(const uint32_t *lat, uint64_t n, double ticks_)
+{
+	uint64_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if ((double)lat[mid] > ticks_)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return n - lo;
+}
+
 /* The latency runs: median percentiles of single allocations, largest seen. */
 static int
 trace_latency_runs(struct bench_alloc *a, const struct trace *t, void **live, uint32_t *lat,
 		struct tp_result *r)
 {
-	double p50[MAX_RUNS], p99[MAX_RUNS], p999[MAX_RUNS];
-	unsigned int run;
+	double p50[MAX_RUNS], p99[MAX_RUNS], p999[MAX_RUNS], tail[N_TAIL][MAX_RUNS];
+	unsigned int run, k;
 
 	for (run = 0; run < bench_opt.runs; run++) {
 		uint64_t n = t->steps;
@@ -208,10 +248,15 @@ trace_latency_runs(struct bench_alloc *a, const struct trace *t, void **live, ui
 		p999[run] = lat[(uint64_t)((double)n * 0.999)] * bench_tsc_ns;
 		if (lat[n - 1] * bench_tsc_ns > r->max_ns)
 			r->max_ns = lat[n - 1] * bench_tsc_ns;
+		for (k = 0; k < N_TAIL; k++)
+			tail[k][run] = (double)count_above(lat, n, bench_tail_ns[k] /
+				bench_tsc_ns) * 1e6 / (double)n;
 	}
 	r->p50 = median(p50, bench_opt.runs);
 	r->p99 = median(p99, bench_opt.runs);
 	r->p999 = median(p999, bench_opt.runs);
+	for (k = 0; k < N_TAIL; k++)
+		r->tail[k] = median(tail[k], bench_opt.runs);
 	return 0;
 }
 
