@@ -98,9 +98,8 @@ step(struct nta_arena *a, bool jumbo)
 	return live[i] != NULL;
 }
 
-/* The warm-up, apart from the steps a profiler counts (noipa: never folded into them). */
-static __attribute__((noipa)) bool
-prof_warm(struct nta_arena *a, uint64_t n, bool jumbo)
+static inline bool
+run_steps(struct nta_arena *a, uint64_t n, bool jumbo)
 {
 	uint64_t s;
 
@@ -110,16 +109,18 @@ prof_warm(struct nta_arena *a, uint64_t n, bool jumbo)
 	return true;
 }
 
+/* The warm-up, apart from the steps a profiler counts (noipa: never folded into them). */
+static __attribute__((noipa)) bool
+prof_warm(struct nta_arena *a, uint64_t n, bool jumbo)
+{
+	return run_steps(a, n, jumbo);
+}
+
 /* The counted steps (callgrind --toggle-collect=prof_steps). */
 static __attribute__((noipa)) bool
 prof_steps(struct nta_arena *a, uint64_t n, bool jumbo)
 {
-	uint64_t s;
-
-	for (s = 0; s < n; s++)
-		if (!step(a, jumbo))
-			return false;
-	return true;
+	return run_steps(a, n, jumbo);
 }
 
 /* The steps again, each allocation timed into lat[]. */
