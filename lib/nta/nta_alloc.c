@@ -352,6 +352,11 @@ free_other(struct nta_arena *a, struct nta_region *r, uint64_t u, uint8_t code)
 		nta_cnt_add(&c->frees, 1);
 		return 0;
 	}
+	/*
+	 * n <= NTA_CACHE_UNITS_MIN: the block fits an emptied cache (always
+	 * with the default options; not when cache_max_bytes is set below
+	 * four of the largest cacheable blocks).
+	 */
 	if (c != NULL && n < NTA_CACHE_BINS && n <= NTA_CACHE_UNITS_MIN) {
 		/* Full: to another thread that runs short, else to the trees. */
 		struct nta_cache *e = nta_cache_hand_over(a, c);

@@ -232,9 +232,11 @@ cache_give_older(struct nta_arena *a, struct nta_cache *c, uint64_t n)
 	__atomic_store_n(&c->count, count - given, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->units, units, __ATOMIC_RELAXED);
 	c->limit = cache_limit(a);
-	nta_cnt_add(&c->flushes, 1);
+	/* One flush either way: a drain that follows counts it. */
 	if (count - given == NTA_CACHE_CAP || units + n > c->limit)
 		cache_give_all(a, c);
+	else
+		nta_cnt_add(&c->flushes, 1);
 }
 
 void

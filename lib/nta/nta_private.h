@@ -257,7 +257,7 @@ struct nta_tree {
 	uint32_t max_chunks;      /* chunks for max_nodes */
 	uint64_t max_nodes;       /* most nodes the tree may ever need (+1 for 0) */
 	uint64_t capacity;        /* nodes allocated, node 0 excluded */
-	uint64_t count;           /* nodes in the tree */
+	uint64_t count;           /* nodes in the tree: linked + the waiting one */
 	avl_t root;
 	avl_t spare;              /* first spare node, 0 if none */
 	avl_t pend;               /* the waiting (unlinked) node, 0 if none */
@@ -335,7 +335,8 @@ unsigned int nta_tree_check(const struct nta_tree *t,
  *   a head bit with neither free nor used set is a cached block, held by
  *       exactly one thread cache
  *   nonfree_blocks = head bits - free extents
- *   tree.capacity >= tree.count (+ 2 spare before each allocation)
+ *   tree.capacity >= nonfree_blocks + 1 (or the most nodes the region can
+ *       need): any free finds a node (a take reserves nonfree_blocks + 3)
  */
 struct nta_region {
 	uint8_t *base;

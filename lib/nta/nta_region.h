@@ -102,8 +102,10 @@ nta_used_take(struct nta_region *r, uint64_t u)
 
 /*
  * Units of the block that starts at u if the head bitmap's word of u + 1 or
- * the 64 words its summary word covers show where it ends (every buffer a
- * cache takes does), else 0. Calls nothing.
+ * the words after it that the same level-1 summary word covers (up to the
+ * next multiple of 64 words, 4096 units) show where it ends, else 0: a
+ * block that reaches past that (rare even among the longest cacheable ones,
+ * 320 units) is left to nta_block_units(). Calls nothing.
  */
 static inline uint64_t
 nta_block_units_near(const struct nta_region *r, uint64_t u)
