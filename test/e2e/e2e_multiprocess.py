@@ -17,11 +17,19 @@ match), and their checks:
 Not net_pcap: with DPDK 22.11, a secondary attached to a primary that has a
 net_pcap port crashes in rte_eal_cleanup() (seen with ring pools and no nta
 at all), or in its probe with infinite_rx.
+Nothing is left behind, passed, failed or interrupted (SIGTERM, as meson
+sends on its timeout, SIGINT, SIGHUP): EAL keeps its hugepage files and its
+runtime directory after even a clean exit (with the shared config
+secondaries need, neither --in-memory nor --huge-unlink=always is
+allowed), so every DPDK process of this run is stopped, then the files of
+this run's own --file-prefix removed, and a passing run checks none is
+left.
 Exit status 0 on success, 1 on failure, 77 when a DPDK program is missing
 or the machine can't run it (meson: skipped).
 """
 
 import argparse
+import re
 import struct
 import os
 import shutil
@@ -35,6 +43,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 import dpdk_driver_tests as ddt  # noqa: E402  (driver_args, read_pcap, fail)
 
 SKIP = 77
+# testpmd's -m: preallocated, so that many hugepages must be free.
+PRIMARY_MB = 256
 
 
 def need(prog):
@@ -63,18 +73,101 @@ def linked_mempool_drivers(prog):
     return libs
 
 
+def hugetlbfs_mounts():
+    with open('/proc/mounts') as f:
+        return [line.split()[1] for line in f if line.split()[2:3] == ['hugetlbfs']]
+
+
+def free_hugepages():
+    """(free pages, page size in kB) of the default hugepage size."""
+    info = {}
+    with open('/proc/meminfo') as f:
+        for line in f:
+            k, v = line.split(':', 1)
+            info[k] = int(v.split()[0])
+    return info.get('HugePages_Free', 0), info.get('Hugepagesize', 0)
+
+
+class FilePrefix:
+    """This run's --file-prefix, the DPDK processes started under it, and
+    what EAL leaves of them.
+
+    EAL names its hugepage files <prefix>map_<n> in a hugetlbfs mount and
+    keeps them, and its runtime directory, after the primary exits, even
+    cleanly: with a shared config that is how secondaries find the memory.
+    clean() stops every process still running, then removes exactly those.
+    The prefix ends with our pid, so no other prefix's files match.
+    """
+
+    def __init__(self, name):
+        self.name = name
+        self.procs = []
+        self.eal_file = re.compile(re.escape(name) + r'map_[0-9]+(_[0-9]+)?$')
+        # Any file of this prefix, whatever EAL named it (not of nta_mp_<pid><more digits>).
+        self.any_file = re.compile(re.escape(name) + r'(?![0-9])')
+
+    def track(self, proc):
+        self.procs.append(proc)
+        return proc
+
+    def files(self, pattern):
+        found = []
+        for mnt in hugetlbfs_mounts():
+            try:
+                names = os.listdir(mnt)
+            except OSError:
+                continue
+            found += [os.path.join(mnt, n) for n in names if pattern.match(n)]
+        return found
+
+    def clean(self):
+        """Kill what still runs, remove our hugepage files and runtime
+        directory; returns what is left of them (names)."""
+        # A signal now must not stop the cleanup half way.
+        for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            signal.signal(s, signal.SIG_IGN)
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+        for p in self.procs:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        for path in self.files(self.eal_file):
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+        rundir = ddt.runtime_dir(self.name)
+        shutil.rmtree(rundir, ignore_errors=True)
+        left = self.files(self.any_file)
+        if os.path.exists(rundir):
+            left.append(rundir)
+        return left
+
+
+def interrupted(signum, frame):
+    """SIGTERM (meson's timeout, which gives 0.5 s before SIGKILL), SIGHUP:
+    unwind like a failure, so that the cleanup runs."""
+    print('FAIL: interrupted by signal %d' % signum)
+    sys.exit(1)
+
+
 class Primary:
     """dpdk-testpmd, interactive, on nta; its log in tmp."""
 
-    def __init__(self, testpmd, common, env, tmp, vdevs, extra):
-        cmd = [testpmd, '-l', '0-1', '-m', '256', '--mbuf-pool-ops-name', 'nta'] + common
+    def __init__(self, testpmd, common, env, tmp, vdevs, extra, prefix):
+        cmd = [testpmd, '-l', '0-1', '-m', str(PRIMARY_MB), '--mbuf-pool-ops-name', 'nta'] + \
+            common
         for v in vdevs:
             cmd += ['--vdev', v]
         cmd += ['--', '-i', '--forward-mode=io', '--total-num-mbufs=8192'] + extra
         self.log = os.path.join(tmp, 'testpmd.log')
         self.f = open(self.log, 'w')
-        self.p = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=self.f,
-                                  stderr=subprocess.STDOUT, text=True)
+        self.p = prefix.track(subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE,
+                                               stdout=self.f, stderr=subprocess.STDOUT,
+                                               text=True))
         end = time.time() + 30
         while 'testpmd>' not in self.text():
             if self.p.poll() is not None or time.time() > end:
@@ -109,9 +202,9 @@ class Primary:
             self.p.wait()
 
 
-def proc_info(procinfo, testpmd, common, env, sec_env, tmp):
+def proc_info(procinfo, testpmd, common, env, sec_env, tmp, prefix):
     """dpdk-proc-info --show-mempool while a net_null testpmd forwards."""
-    prim = Primary(testpmd, common, env, tmp, ['net_null0', 'net_null1'], [])
+    prim = Primary(testpmd, common, env, tmp, ['net_null0', 'net_null1'], [], prefix)
     try:
         prim.cmd('start')
         time.sleep(1)
@@ -134,7 +227,7 @@ def proc_info(procinfo, testpmd, common, env, sec_env, tmp):
     print('PASS dpdk-proc-info --show-mempool: mb_pool_0 on nta, counted in the secondary')
 
 
-def pdump_capture(pdump, testpmd, common, env, sec_env, tmp, short):
+def pdump_capture(pdump, testpmd, common, env, sec_env, tmp, short, prefix):
     """dpdk-pdump captures port 0 of a testpmd on nta: RX byte for byte what went out.
 
     The primary forwards packets around a net_ring port (io, loop topology,
@@ -148,17 +241,17 @@ def pdump_capture(pdump, testpmd, common, env, sec_env, tmp, short):
     rx = os.path.join(short, 'rx.pcap')
     tx = os.path.join(short, 'tx.pcap')
     prim = Primary(testpmd, common, env, tmp, ['net_ring0'],
-                   ['--port-topology=loop', '--txonly-multi-flow'])
+                   ['--port-topology=loop', '--txonly-multi-flow'], prefix)
     prim.cmd('start tx_first')
     dlog = os.path.join(tmp, 'pdump.log')
     dump = None
     try:
         with open(dlog, 'w') as df:
-            dump = subprocess.Popen([pdump] + common + [
+            dump = prefix.track(subprocess.Popen([pdump] + common + [
                 '--proc-type=secondary', '--mbuf-pool-ops-name', 'nta', '--',
                 '--pdump', 'port=0,queue=*,rx-dev=%s,tx-dev=%s' % (rx, tx)],
                 env=sec_env, stdin=subprocess.DEVNULL, stdout=df, stderr=subprocess.STDOUT,
-                text=True)
+                text=True))
             end = time.time() + 30
             # A few MB of capture: some 100 000 packets.
             while not os.path.exists(rx) or os.path.getsize(rx) < (4 << 20):
@@ -210,12 +303,32 @@ def main():
     if os.geteuid() != 0:
         print('SKIP: needs root')
         sys.exit(SKIP)
+    free, page_kb = free_hugepages()
+    if page_kb == 0 or free * page_kb < PRIMARY_MB * 1024:
+        print('SKIP: needs %d MB of free hugepages (%d free %d kB pages)' %
+              (PRIMARY_MB, free, page_kb))
+        sys.exit(SKIP)
     os.makedirs(a.workdir, exist_ok=True)
     load, env = ddt.driver_args(a.driver, a.workdir, a.preload)
+    prefix = FilePrefix('nta_mp_%d' % os.getpid())
+    for s in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, interrupted)
+    try:
+        run(a, testpmd, procinfo, pdump, load, env, prefix)
+    finally:
+        left = prefix.clean()
+    if left:
+        left.sort()
+        ddt.fail('%d left behind under --file-prefix %s: %s' %
+                 (len(left), prefix.name, ' '.join(left[:4] + ['...'][:len(left) > 4])))
+    print('PASS nothing left under --file-prefix %s' % prefix.name)
+
+
+def run(a, testpmd, procinfo, pdump, load, env, prefix):
     tmp = tempfile.mkdtemp(prefix='nta-mp-', dir=os.path.abspath(a.workdir))
-    prefix = 'nta_mp_%d' % os.getpid()
     # Shared config (no --in-memory): secondaries attach to the primary's files.
-    common = ['--no-pci', '--file-prefix', prefix, '--log-level', 'pmd.mempool.nta:info'] + load
+    common = ['--no-pci', '--file-prefix', prefix.name, '--log-level',
+              'pmd.mempool.nta:info'] + load
     # Mempool ops must be registered in the same order in every process:
     # testpmd links some mempool drivers, registered before any -d; a
     # secondary preloads the same ones (doc/user-guide.md, Multi-process).
@@ -224,11 +337,11 @@ def main():
     if pre:
         sec_env['LD_PRELOAD'] = ' '.join(pre + [env.get('LD_PRELOAD', '')]).strip()
     print('secondaries preload: %s' % (sec_env.get('LD_PRELOAD') or '(nothing)'))
-    proc_info(procinfo, testpmd, common, env, sec_env, tmp)
+    proc_info(procinfo, testpmd, common, env, sec_env, tmp, prefix)
     # pdump truncates long paths in its devargs: a short directory of its own.
     short = tempfile.mkdtemp(prefix='ntamp')
     try:
-        pdump_capture(pdump, testpmd, common, env, sec_env, tmp, short)
+        pdump_capture(pdump, testpmd, common, env, sec_env, tmp, short, prefix)
     finally:
         shutil.rmtree(short, ignore_errors=True)
     shutil.rmtree(tmp, ignore_errors=True)
