@@ -64,6 +64,8 @@ cleanup() {
 	for p in "${PIDS[@]}"; do
 		rm -f /dev/hugepages/nta-fwd-"$p"-* 2>/dev/null || true
 	done
+	# EAL's runtime directory of our --file-prefix (--in-memory still makes one).
+	rm -rf "/var/run/dpdk/$PREFIX"
 	rm -rf "$W"
 }
 trap cleanup EXIT
